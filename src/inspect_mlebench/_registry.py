@@ -1,0 +1,7 @@
+"""Inspect's entry point for this package (`[project.entry-points.inspect_ai]`).
+
+Inspect imports this module at every `inspect` start, for every eval, so it must import only the decorated
+objects it registers and nothing heavy (no pandas, scikit-learn or docker at import time).
+"""
+
+# Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).
