@@ -40,7 +40,17 @@ def catalog_rows(split: str | None = None) -> list[dict[str, Any]]:
     return [competition_row(registry[cid], membership) for cid in sorted(ids, key=str.lower)]
 
 
-TABLE_COLUMNS = ("id", "complexity", "category", "metric", "direction", "grader", "preparer", "synthetic", "known issues")
+TABLE_COLUMNS = (
+    "id",
+    "complexity",
+    "category",
+    "metric",
+    "direction",
+    "grader",
+    "preparer",
+    "synthetic",
+    "known issues",
+)
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:

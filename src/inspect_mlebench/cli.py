@@ -18,8 +18,13 @@ def cli() -> None:
 
 
 @cli.command("list")
-@click.option("--split", "-s", default=None, help="Only this split (low/lite, medium, high, all/split75, dev, "
-              "systemcard, spaceship-titanic) or a .txt file of ids.")
+@click.option(
+    "--split",
+    "-s",
+    default=None,
+    help="Only this split (low/lite, medium, high, all/split75, dev, "
+    "systemcard, spaceship-titanic) or a .txt file of ids.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
 @click.option("--markdown", is_flag=True, help="Print a Markdown table (the README's status table).")
 def list_command(split: str | None, as_json: bool, markdown: bool) -> None:

@@ -1,0 +1,54 @@
+"""Shared fixtures: the Docker gate used by every `docker`-marked test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+# CI sets this after .ci/docker-setup.sh brought an engine up: from then on a missing engine is a failure, not a skip.
+REQUIRE_DOCKER = os.environ.get("INSPECT_MLEBENCH_REQUIRE_DOCKER") == "1"
+
+
+def docker_unavailable_reason() -> str | None:
+    """Why Docker tests cannot run here, or None when an engine answers."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed"
+    try:
+        proc = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` timed out"
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"no Docker engine reachable ({detail}); start one with `sudo bash .ci/docker-setup.sh`"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    reason = docker_unavailable_reason()
+    if reason is None:
+        return
+    if REQUIRE_DOCKER:
+        pytest.fail(f"INSPECT_MLEBENCH_REQUIRE_DOCKER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_engine: None) -> str:
+    """The Debian image sandbox builds start from: the locally imported one on offline machines, else Docker Hub's."""
+    image = os.environ.get("INSPECT_MLEBENCH_BASE_IMAGE", "local/debian:bookworm-slim")
+    found = subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False).returncode == 0
+    if found:
+        return image
+    if "INSPECT_MLEBENCH_BASE_IMAGE" in os.environ:
+        pytest.fail(f"INSPECT_MLEBENCH_BASE_IMAGE={image} is not in the local image store")
+    return "debian:bookworm-slim"
