@@ -65,7 +65,8 @@ def main() -> None:
     )
     loads = [registry_load_ms() for _ in range(args.repeat)]
     print(
-        f"load + validate 82 competition configs (after import): {statistics.median(loads):.0f} ms (median of {args.repeat})"
+        f"load + validate 82 competition configs (after import): {statistics.median(loads):.0f} ms "
+        f"(median of {args.repeat})"
     )
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "inspect_mlebench.cli", "list", "--json"], capture_output=True, check=True)
