@@ -209,8 +209,14 @@ def test_bad_file_fails_whole_registry_load(config_copy: Path) -> None:
 
 
 def test_status_reflects_specs(config_copy: Path) -> None:
+    doc = yaml.safe_load(config_copy.read_text())
+    doc["grading"] = {"metric": "accuracy", "direction": "higher"}
+    doc.pop("preparation", None)
+    doc.pop("synthetic", None)
+    config_copy.write_text(yaml.safe_dump(doc))
     comp = load_competition_file(config_copy)
     assert not comp.status.grader
+    assert not comp.status.preparer
     _edit(
         config_copy,
         {

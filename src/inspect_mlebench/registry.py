@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
@@ -87,6 +87,7 @@ class GradingSpec(_Strict):
     id_column: str | None = None
     target_columns: tuple[str, ...] = ()
     grader: FunctionRef | None = Field(default=None, description="module:function for a custom grader")
+    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the metric")
     notes: str | None = None
 
     @property
@@ -112,6 +113,10 @@ class SyntheticSpec(_Strict):
     """How a tiny raw dataset in the competition's real Kaggle layout is generated for offline runs."""
 
     generator: FunctionRef | None = Field(default=None, description="module:function(out_dir, seed, size)")
+    gold: FunctionRef | None = Field(
+        default=None,
+        description="module:function(public, private) -> DataFrame, where the answers are not already a submission",
+    )
 
     @property
     def implemented(self) -> bool:

@@ -1,0 +1,1 @@
+"""Data: where prepared competitions live, preparation, synthetic data."""

@@ -1,0 +1,136 @@
+"""Turn a raw Kaggle download (or a synthetic one) into `prepared/public` + `prepared/private`, safely.
+
+Preparation runs into a temporary sibling directory and is renamed into place only when it finished, under a
+per-competition file lock: a killed prepare leaves either the previous state or a complete one, and two processes
+preparing the same competition never interleave.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from filelock import FileLock
+
+from inspect_mlebench.data.paths import competition_dir
+from inspect_mlebench.grading.grade import import_function
+from inspect_mlebench.registry import Competition, get_competition
+
+PreparerFn = Callable[[Path, Path, Path], None]
+GeneratorFn = Callable[[Path, int, int], None]
+
+DEFAULT_SYNTHETIC_SIZE = 200
+GOLD_SUBMISSION = "gold_submission.csv"
+
+
+class PreparationError(RuntimeError):
+    """Preparation cannot run or did not produce what the config declares."""
+
+
+def _require(comp: Competition, part: str) -> str:
+    ref = None
+    if part == "preparer" and comp.preparation is not None:
+        ref = comp.preparation.preparer
+    if part == "generator" and comp.synthetic is not None:
+        ref = comp.synthetic.generator
+    if ref is None:
+        raise PreparationError(f"'{comp.id}' has no {part} yet (see `inspect-mlebench list`)")
+    return ref
+
+
+def is_prepared(comp: Competition, data_dir: str | Path | None) -> bool:
+    """Upstream's notion of ready: answers and the sample submission exist in the prepared dir."""
+    root = competition_dir(data_dir, comp.id)
+    return (root / comp.dataset.answers).is_file() and (root / public_sample_submission(comp)).is_file()
+
+
+def public_sample_submission(comp: Competition) -> str:
+    """The sample submission the agent gets: always from public data, even where upstream points into private/."""
+    path = comp.dataset.sample_submission
+    return path if path.startswith("prepared/public/") else "prepared/public/" + Path(path).name
+
+
+def synthesize(competition_id: str, out: Path, *, seed: int = 0, size: int = DEFAULT_SYNTHETIC_SIZE) -> Path:
+    """Write a tiny raw dataset in the competition's Kaggle layout into `out` (created; must be empty)."""
+    comp = get_competition(competition_id)
+    generator: GeneratorFn = import_function(_require(comp, "generator"))  # type: ignore[assignment]
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise PreparationError(f"{out} is not empty; synthesize into a new directory")
+    generator(out, seed, size)
+    return out
+
+
+def write_gold_submission(comp: Competition, public: Path, private: Path) -> Path:
+    """A perfect submission built from the answers, in the sample submission's columns and row order."""
+    if comp.synthetic is not None and comp.synthetic.gold is not None:
+        gold_fn = import_function(comp.synthetic.gold)
+        gold = gold_fn(public, private)
+    else:
+        sample = pd.read_csv(public / Path(public_sample_submission(comp)).name, dtype=str)
+        answers = pd.read_csv(private / Path(comp.dataset.answers).name, dtype=str)
+        missing = [c for c in sample.columns if c not in answers.columns]
+        if missing:
+            raise PreparationError(f"'{comp.id}': answers lack {missing}; configure synthetic.gold")
+        id_col = comp.grading.id_column or sample.columns[0]
+        gold = answers.set_index(id_col).loc[sample[id_col], [c for c in sample.columns if c != id_col]]
+        gold = gold.reset_index()[list(sample.columns)]
+    if not isinstance(gold, pd.DataFrame):
+        raise PreparationError(f"'{comp.id}': gold submission builder returned {type(gold).__name__}")
+    path = private / GOLD_SUBMISSION
+    gold.to_csv(path, index=False)
+    return path
+
+
+def prepare(
+    competition_id: str,
+    raw_dir: Path,
+    data_dir: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    gold: bool = False,
+) -> Path:
+    """Prepare one competition from an extracted raw download; returns `<data>/<id>/prepared`."""
+    comp = get_competition(competition_id)
+    preparer: PreparerFn = import_function(_require(comp, "preparer"))  # type: ignore[assignment]
+    if not raw_dir.is_dir():
+        raise PreparationError(f"raw dir {raw_dir} does not exist")
+    root = competition_dir(data_dir, comp.id)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / "prepared"
+    with FileLock(str(root / ".prepare.lock")):
+        if is_prepared(comp, data_dir) and not overwrite:
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=".prepared-", dir=root))
+        try:
+            public, private = staging / "public", staging / "private"
+            public.mkdir()
+            private.mkdir()
+            preparer(raw_dir, public, private)
+            for declared in (comp.dataset.answers, public_sample_submission(comp)):
+                produced = staging / Path(declared).relative_to("prepared")
+                if not produced.is_file():
+                    raise PreparationError(f"'{comp.id}': preparer did not write {declared}")
+            if gold:
+                write_gold_submission(comp, public, private)
+            old = root / ".prepared-old"
+            if target.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def prepare_synthetic(
+    competition_id: str, data_dir: str | Path | None = None, *, seed: int = 0, size: int = DEFAULT_SYNTHETIC_SIZE
+) -> Path:
+    """Synthesize raw data, prepare it with the real preparer, and add a gold submission."""
+    with tempfile.TemporaryDirectory(prefix=f"mlebench-raw-{competition_id}-") as tmp:
+        raw = synthesize(competition_id, Path(tmp) / "raw", seed=seed, size=size)
+        return prepare(competition_id, raw, data_dir, overwrite=True, gold=True)

@@ -1,0 +1,125 @@
+"""Submission checks shared by every grader: parse, columns, ids, numbers, probabilities.
+
+Each failure raises `InvalidSubmissionError` with one line that names the column or a few of the offending ids, so
+an agent (through the validator) and a person reading the log both see what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from inspect_mlebench import tables
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+
+MAX_EXAMPLES = 3
+
+
+def examples(values: Iterable[Any], limit: int = MAX_EXAMPLES) -> str:
+    """A short, readable sample of offending values: `'a', 'b', 'c' (+12 more)`."""
+    items = list(values)
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def read_submission(path: Path, *, dtype: Any = None) -> pd.DataFrame:
+    """Read a submission CSV; any parse problem is an invalid submission, never an exception out of grading."""
+    if not path.is_file():
+        raise InvalidSubmissionError(f"no submission file at {path}")
+    if path.suffix.lower() != ".csv":
+        raise InvalidSubmissionError(f"submission must be a .csv file, got '{path.name}'")
+    try:
+        frame = tables.read_csv(path, dtype=dtype)
+    except pd.errors.EmptyDataError as err:
+        raise InvalidSubmissionError("submission file is empty") from err
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InvalidSubmissionError(f"submission is not a readable CSV: {first}") from err
+    if frame.empty:
+        raise InvalidSubmissionError("submission has a header but no rows")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidSubmissionError(
+            f"submission is missing column(s) {examples(missing, 5)}; expected columns {examples(columns, 8)}"
+        )
+
+
+def align_by_id(
+    submission: pd.DataFrame, answers: pd.DataFrame, id_column: str, *, answers_id_column: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames sorted by id, after checking that the submission has exactly the answers' ids, once each."""
+    ans_id = answers_id_column or id_column
+    require_columns(submission, [id_column])
+    sub_ids = submission[id_column].astype(str)
+    ans_ids = answers[ans_id].astype(str)
+    dupes = sub_ids[sub_ids.duplicated()].unique()
+    if len(dupes):
+        raise InvalidSubmissionError(f"column '{id_column}' has duplicated ids: {examples(dupes)}")
+    missing = sorted(set(ans_ids) - set(sub_ids))
+    extra = sorted(set(sub_ids) - set(ans_ids))
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} expected id(s) missing, e.g. {examples(missing)}")
+        if extra:
+            parts.append(f"{len(extra)} unknown id(s), e.g. {examples(extra)}")
+        raise InvalidSubmissionError(
+            f"submission has {len(submission)} rows but the answers have {len(answers)}: " + "; ".join(parts)
+            if len(submission) != len(answers)
+            else f"ids in column '{id_column}' do not match the test set: " + "; ".join(parts)
+        )
+    sub_sorted = submission.assign(_key=sub_ids.values).sort_values("_key", kind="stable").reset_index(drop=True)
+    ans_sorted = answers.assign(_key=ans_ids.values).sort_values("_key", kind="stable").reset_index(drop=True)
+    return sub_sorted.drop(columns="_key"), ans_sorted.drop(columns="_key")
+
+
+def numeric_columns(frame: pd.DataFrame, columns: Sequence[str], *, allow_nan: bool = False) -> np.ndarray:
+    """The columns as a float matrix; non-numbers, NaN and infinities are invalid unless allowed."""
+    out = np.empty((len(frame), len(columns)), dtype=float)
+    for j, col in enumerate(columns):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any():
+            raise InvalidSubmissionError(
+                f"column '{col}' must be numeric; non-numeric values such as {examples(frame.loc[bad, col].unique())}"
+            )
+        arr = values.to_numpy(dtype=float)
+        if not allow_nan and np.isnan(arr).any():
+            raise InvalidSubmissionError(f"column '{col}' has {int(np.isnan(arr).sum())} missing/NaN value(s)")
+        if np.isinf(arr).any():
+            raise InvalidSubmissionError(f"column '{col}' has infinite value(s)")
+        out[:, j] = arr
+    return out
+
+
+def no_missing(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    for col in columns:
+        n = int(frame[col].isna().sum())
+        if n:
+            raise InvalidSubmissionError(f"column '{col}' has {n} empty value(s)")
+
+
+def check_probabilities(
+    values: np.ndarray, columns: Sequence[str], *, sum_to_one: bool, tolerance: float = 1e-6
+) -> None:
+    """Every value in [0, 1]; with `sum_to_one`, every row sums to 1 within `tolerance` (upstream's rule)."""
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        col = columns[int(np.argwhere(outside)[0][1])]
+        raise InvalidSubmissionError(f"probabilities must be in [0, 1]; column '{col}' has values outside")
+    if sum_to_one:
+        sums = values.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1) > tolerance)
+        if len(bad):
+            raise InvalidSubmissionError(
+                f"each row's probabilities must sum to 1 (±{tolerance:g}); {len(bad)} row(s) do not, e.g. row "
+                f"{int(bad[0])} sums to {sums[bad[0]]:.6g}"
+            )

@@ -1,0 +1,173 @@
+"""Grade a submission file for a competition: checks, metric, leaderboard placement, report.
+
+`grade` never raises for a bad submission: it returns a report with `valid_submission=False`, `score=None` and a
+one-line `invalid_reason`. It raises only when the competition itself is unusable (unknown id, not prepared).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from inspect_mlebench.data.paths import competition_dir, leaderboard_path
+from inspect_mlebench.grading import checks
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderboard, place, thresholds
+from inspect_mlebench.grading.metrics import get_metric
+from inspect_mlebench.grading.report import CompetitionReport
+from inspect_mlebench.registry import Competition, GradingSpec, get_competition
+from inspect_mlebench.tables import read_csv
+
+logger = logging.getLogger(__name__)
+
+GraderFn = Callable[[pd.DataFrame, pd.DataFrame], float]
+
+
+class CompetitionNotPreparedError(FileNotFoundError):
+    """The competition's answers are not on disk: prepare it first."""
+
+
+def import_function(ref: str) -> Callable[..., object]:
+    module_name, _, attr = ref.partition(":")
+    fn = getattr(importlib.import_module(module_name), attr)
+    if not callable(fn):
+        raise TypeError(f"{ref} is not callable")
+    return fn  # type: ignore[no-any-return]
+
+
+def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
+    return competition_dir(data_dir, comp.id) / comp.dataset.answers
+
+
+def load_answers(comp: Competition, data_dir: str | Path | None) -> pd.DataFrame:
+    path = answers_path(comp, data_dir)
+    if not path.is_file():
+        raise CompetitionNotPreparedError(
+            f"answers for '{comp.id}' not found at {path}; prepare it with `inspect-mlebench prepare -c {comp.id}`"
+        )
+    dtype = {comp.grading.id_column: str} if comp.grading.id_column else None
+    if path.suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=dtype)
+    return read_csv(path, dtype=dtype)
+
+
+def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """Score a submission with the metric library, following the config's id and target columns."""
+    assert spec.id_column is not None
+    metric = get_metric(spec.metric)
+    targets = list(spec.target_columns)
+    checks.require_columns(submission, [spec.id_column, *targets])
+    sub, ans = checks.align_by_id(submission, answers, spec.id_column)
+    if metric.kind == "numeric":
+        y_pred = checks.numeric_columns(sub, targets)
+        y_true = ans[targets].to_numpy(dtype=float)
+        if metric.probabilities:
+            checks.check_probabilities(y_pred, targets, sum_to_one=metric.probabilities == "sum_to_one")
+    else:
+        checks.no_missing(sub, targets)
+        y_pred = sub[targets].astype(str).apply(lambda col: col.str.strip()).to_numpy()
+        y_true = ans[targets].astype(str).apply(lambda col: col.str.strip()).to_numpy()
+    if len(targets) == 1:
+        y_pred, y_true = y_pred[:, 0], y_true[:, 0]
+    return metric.fn(y_true, y_pred, **dict(spec.options))
+
+
+def score_submission(comp: Competition, submission_path: Path, answers: pd.DataFrame) -> float:
+    """The raw (unrounded) score; raises InvalidSubmissionError for anything wrong with the submission."""
+    spec = comp.grading
+    submission = checks.read_submission(submission_path, dtype={spec.id_column: str} if spec.id_column else None)
+    if spec.grader:
+        grader: GraderFn = import_function(spec.grader)  # type: ignore[assignment]
+        return float(grader(submission, answers))
+    if not spec.implemented:
+        raise NotImplementedError(f"no grader configured for '{comp.id}' yet")
+    return declarative_score(spec, submission, answers)
+
+
+def validate(competition_id: str, submission_path: Path, data_dir: str | Path | None = None) -> tuple[bool, str]:
+    """Valid or not, with a reason; never a score. What the validator endpoint and tool answer."""
+    report = grade(competition_id, submission_path, data_dir)
+    if report.valid_submission:
+        return True, "Submission is valid."
+    return False, f"Submission invalid: {report.invalid_reason}"
+
+
+def grade(
+    competition_id: str,
+    submission_path: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    leaderboard: str | Path | None = None,
+) -> CompetitionReport:
+    comp = get_competition(competition_id)
+    path = Path(submission_path)
+    answers = load_answers(comp, data_dir)
+    exists = path.is_file() and path.suffix.lower() == ".csv"
+    score: float | None = None
+    reason: str | None = None
+    try:
+        score = round(score_submission(comp, path, answers), 5)
+    except InvalidSubmissionError as err:
+        reason = str(err)
+    except NotImplementedError:
+        raise
+    except Exception as err:  # a metric's own complaint about the submission (upstream: any exception = invalid)
+        logger.info("grader for %s raised on %s", comp.id, path, exc_info=True)
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        reason = f"grader could not score the submission: {type(err).__name__}" + (f": {detail}" if detail else "")
+
+    lb_path = Path(leaderboard) if leaderboard else leaderboard_path(data_dir, comp.id)
+    limits = None
+    note = None
+    try:
+        scores = load_leaderboard(lb_path)
+        limits = thresholds(scores)
+    except LeaderboardError as err:
+        note = f"medals not available: {err}"
+
+    placement = place(score, limits, scores) if limits is not None and score is not None else None
+    is_lower = limits.is_lower_better if limits is not None else comp.grading.is_lower_better
+    if limits is not None and limits.is_lower_better != comp.grading.is_lower_better:
+        logger.warning("%s: leaderboard order disagrees with the configured direction", comp.id)
+
+    def medal(flag: bool | None) -> bool | None:
+        if limits is None:
+            return None
+        return bool(flag) if placement is not None else False
+
+    return CompetitionReport(
+        competition_id=comp.id,
+        score=score,
+        gold_threshold=limits.gold if limits else None,
+        silver_threshold=limits.silver if limits else None,
+        bronze_threshold=limits.bronze if limits else None,
+        median_threshold=limits.median if limits else None,
+        any_medal=medal(placement.any_medal if placement else None),
+        gold_medal=medal(placement.gold if placement else None),
+        silver_medal=medal(placement.silver if placement else None),
+        bronze_medal=medal(placement.bronze if placement else None),
+        above_median=medal(placement.above_median if placement else None),
+        submission_exists=exists,
+        valid_submission=score is not None,
+        is_lower_better=is_lower,
+        created_at=datetime.now(UTC),
+        submission_path=str(path),
+        percentile=placement.percentile if placement is not None else None,
+        invalid_reason=reason,
+        leaderboard_note=note,
+    )
+
+
+def is_best_score(comp: Competition, score: float | None) -> bool:
+    """Whether `score` equals the metric's best possible value (used to check gold submissions)."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return False
+    best = get_metric(comp.grading.metric).best
+    return bool(np.isclose(score, best, atol=1e-5))

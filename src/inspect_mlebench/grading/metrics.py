@@ -1,0 +1,120 @@
+"""The shared metric library: scikit-learn/scipy wherever they have the metric.
+
+Every metric takes the answers and the submission's predictions already aligned row by row (see
+`checks.align_by_id`) as arrays: 1-D for one target column, 2-D `(rows, columns)` for several. `METRICS` maps the
+names used in `grading.metric` of the competition configs to a `Metric`, which also records the best possible value
+(what a perfect submission scores) and which checks the predictions need before scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from sklearn import metrics as skm
+
+MetricFn = Callable[..., float]
+
+
+@dataclass(frozen=True)
+class Metric:
+    fn: MetricFn
+    best: float
+    # "numeric": predictions must be finite numbers; "label": compared as strings
+    kind: Literal["numeric", "label"] = "numeric"
+    # "unit": each prediction in [0, 1]; "sum_to_one": rows of probabilities summing to 1 (upstream's rule)
+    probabilities: Literal[None, "unit", "sum_to_one"] = None
+
+
+def _column(values: np.ndarray) -> np.ndarray:
+    return values.reshape(len(values), -1)[:, 0] if values.ndim > 1 else values
+
+
+def roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.roc_auc_score(_column(y_true), _column(y_pred)))
+
+
+def mean_column_roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Unweighted mean of one ROC AUC per target column (Kaggle's 'mean column-wise AUC')."""
+    y_true, y_pred = np.atleast_2d(y_true.T).T, np.atleast_2d(y_pred.T).T
+    return float(np.mean([skm.roc_auc_score(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
+
+
+def log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Binary log loss of P(positive)."""
+    return float(skm.log_loss(_column(y_true), _column(y_pred), labels=[0, 1]))
+
+
+def multiclass_log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Log loss of one-hot (or soft) answers against per-class probability columns."""
+    return float(skm.log_loss(y_true, y_pred))
+
+
+def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.root_mean_squared_error(y_true, y_pred))
+
+
+def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.mean_absolute_error(y_true, y_pred))
+
+
+def rmsle_mean_columns(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean over target columns of each column's root mean squared log error."""
+    y_true, y_pred = np.atleast_2d(y_true.T).T, np.atleast_2d(y_pred.T).T
+    return float(np.mean([skm.root_mean_squared_log_error(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.accuracy_score(_column(y_true), _column(y_pred)))
+
+
+def quadratic_weighted_kappa(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.cohen_kappa_score(_column(y_true), _column(y_pred), weights="quadratic"))
+
+
+def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.f1_score(_column(y_true), _column(y_pred), average="micro"))
+
+
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.f1_score(_column(y_true), _column(y_pred), average="macro"))
+
+
+def mcc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(skm.matthews_corrcoef(_column(y_true), _column(y_pred)))
+
+
+def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    from scipy.stats import pearsonr
+
+    return float(pearsonr(_column(y_true), _column(y_pred)).statistic)
+
+
+METRICS: dict[str, Metric] = {
+    "roc_auc": Metric(roc_auc, best=1.0),
+    "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
+    "log_loss": Metric(log_loss, best=0.0, probabilities="unit"),
+    "multiclass_log_loss": Metric(multiclass_log_loss, best=0.0, probabilities="sum_to_one"),
+    "rmse": Metric(rmse, best=0.0),
+    "mae": Metric(mae, best=0.0),
+    "rmsle_mean_columns": Metric(rmsle_mean_columns, best=0.0),
+    "accuracy": Metric(accuracy, best=1.0, kind="label"),
+    "quadratic_weighted_kappa": Metric(quadratic_weighted_kappa, best=1.0),
+    "micro_f1": Metric(micro_f1, best=1.0, kind="label"),
+    "macro_f1": Metric(macro_f1, best=1.0, kind="label"),
+    "mcc": Metric(mcc, best=1.0),
+    "pearson": Metric(pearson, best=1.0),
+}
+
+
+def get_metric(name: str) -> Metric:
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"metric '{name}' is not in the metric library; known: {', '.join(sorted(METRICS))}") from None
+
+
+def call_metric(name: str, y_true: np.ndarray, y_pred: np.ndarray, **options: Any) -> float:
+    return get_metric(name).fn(y_true, y_pred, **options)

@@ -1,0 +1,40 @@
+"""`CompetitionReport`: upstream's grading report fields, plus `percentile` and `invalid_reason`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CompetitionReport(BaseModel):
+    """One graded submission. Field names and meanings are upstream's, so reports aggregate with its tools.
+
+    Medal fields are None (not False) when no leaderboard is available; `leaderboard_note` then says why.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    competition_id: str
+    score: float | None
+    gold_threshold: float | None
+    silver_threshold: float | None
+    bronze_threshold: float | None
+    median_threshold: float | None
+    any_medal: bool | None
+    gold_medal: bool | None
+    silver_medal: bool | None
+    bronze_medal: bool | None
+    above_median: bool | None
+    submission_exists: bool
+    valid_submission: bool
+    is_lower_better: bool
+    created_at: datetime
+    submission_path: str
+    percentile: float | None = None
+    invalid_reason: str | None = None
+    leaderboard_note: str | None = None
+
+    def upstream_dict(self) -> dict[str, object]:
+        """JSON-ready dict in upstream's key order, with our extra keys at the end."""
+        return self.model_dump(mode="json")
