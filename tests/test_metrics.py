@@ -1,0 +1,74 @@
+"""Every metric in the library against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from inspect_mlebench.grading.metrics import METRICS, call_metric, get_metric
+
+A = np.array
+
+CASES = [
+    # ROC AUC: 3 of the 4 positive/negative pairs are ordered correctly.
+    ("roc_auc", A([0, 0, 1, 1]), A([0.1, 0.4, 0.35, 0.8]), 0.75),
+    (
+        "mean_column_roc_auc",
+        A([[0, 0], [0, 0], [1, 1], [1, 1]]),
+        A([[0.1, 0.1], [0.4, 0.2], [0.35, 0.7], [0.8, 0.9]]),
+        0.875,
+    ),
+    # -(ln 0.8 + ln 0.7) / 2
+    ("log_loss", A([1, 0]), A([0.8, 0.3]), (-math.log(0.8) - math.log(0.7)) / 2),
+    # -(ln 0.7 + ln 0.5) / 2
+    (
+        "multiclass_log_loss",
+        A([[1, 0, 0], [0, 1, 0]]),
+        A([[0.7, 0.2, 0.1], [0.25, 0.5, 0.25]]),
+        (-math.log(0.7) - math.log(0.5)) / 2,
+    ),
+    ("rmse", A([1.0, 2.0, 3.0]), A([1.0, 2.0, 5.0]), math.sqrt(4 / 3)),
+    ("mae", A([1.0, 2.0, 3.0]), A([2.0, 2.0, 5.0]), 1.0),
+    # column 1: log1p gives [0, 1] vs [0, 0] -> sqrt(1/2); column 2 exact -> 0; mean of the two
+    ("rmsle_mean_columns", A([[0.0, 1.0], [math.e - 1, 2.0]]), A([[0.0, 1.0], [0.0, 2.0]]), math.sqrt(0.5) / 2),
+    ("accuracy", A(["a", "b", "c", "d"]), A(["a", "b", "x", "d"]), 0.75),
+    # observed disagreement 1 vs expected 2 (histograms [2,2] and [1,3]) -> 1 - 1/2
+    ("quadratic_weighted_kappa", A([0, 0, 1, 1]), A([0, 1, 1, 1]), 0.5),
+    ("micro_f1", A(["a", "b"]), A(["a", "c"]), 0.5),
+    # class a: P=1 R=1/2, class b: P=1/2 R=1 -> both F1 = 2/3
+    ("macro_f1", A(["a", "a", "b"]), A(["a", "b", "b"]), 2 / 3),
+    # TP=1 FN=1 TN=2 FP=0 -> (1*2 - 0*1) / sqrt(1*2*2*3)
+    ("mcc", A([1, 1, 0, 0]), A([1, 0, 0, 0]), 2 / math.sqrt(12)),
+    # cov 5, var_x 2, var_y 38/3 (sums of squares)
+    ("pearson", A([1.0, 2.0, 3.0]), A([2.0, 4.0, 7.0]), 5 / math.sqrt(2 * 38 / 3)),
+]
+
+
+@pytest.mark.parametrize(("name", "y_true", "y_pred", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_metric_value(name: str, y_true: np.ndarray, y_pred: np.ndarray, expected: float) -> None:
+    assert call_metric(name, y_true, y_pred) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_every_metric_has_a_hand_computed_case() -> None:
+    assert {c[0] for c in CASES} == set(METRICS)
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_perfect_predictions_reach_best(name: str) -> None:
+    metric = get_metric(name)
+    if name == "multiclass_log_loss":
+        truth = A([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
+        truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    elif metric.kind == "label":
+        truth = A(["x", "y", "x", "z"])
+    else:
+        truth = A([0.0, 1.0, 1.0, 0.0, 1.0])
+    assert call_metric(name, truth, truth.copy()) == pytest.approx(metric.best, abs=1e-9)
+
+
+def test_unknown_metric_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="roc_auc"):
+        get_metric("no_such_metric")
