@@ -46,7 +46,8 @@ def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
     return competition_dir(data_dir, comp.id) / comp.dataset.answers
 
 
-def load_answers(comp: Competition, data_dir: str | Path | None) -> pd.DataFrame:
+def load_answers(comp: Competition, data_dir: str | Path | None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The answers file (CSV or JSONL); `columns` limits what a CSV read parses, which halves large reads."""
     path = answers_path(comp, data_dir)
     if not path.is_file():
         raise CompetitionNotPreparedError(
@@ -55,7 +56,7 @@ def load_answers(comp: Competition, data_dir: str | Path | None) -> pd.DataFrame
     dtype = {comp.grading.id_column: str} if comp.grading.id_column else None
     if path.suffix == ".jsonl":
         return pd.read_json(path, lines=True, dtype=dtype)
-    return read_csv(path, dtype=dtype)
+    return read_csv(path, dtype=dtype, usecols=columns)
 
 
 def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
@@ -71,9 +72,10 @@ def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.D
         if metric.probabilities:
             checks.check_probabilities(y_pred, targets, sum_to_one=metric.probabilities == "sum_to_one")
     else:
+        # compared as parsed, like upstream (True/true both parse to a bool; 1 and 1.0 are equal numbers)
         checks.no_missing(sub, targets)
-        y_pred = sub[targets].astype(str).apply(lambda col: col.str.strip()).to_numpy()
-        y_true = ans[targets].astype(str).apply(lambda col: col.str.strip()).to_numpy()
+        y_pred = sub[targets].to_numpy()
+        y_true = ans[targets].to_numpy()
     if len(targets) == 1:
         y_pred, y_true = y_pred[:, 0], y_true[:, 0]
     return metric.fn(y_true, y_pred, **dict(spec.options))
@@ -108,7 +110,9 @@ def grade(
 ) -> CompetitionReport:
     comp = get_competition(competition_id)
     path = Path(submission_path)
-    answers = load_answers(comp, data_dir)
+    spec = comp.grading
+    declared = [spec.id_column, *spec.target_columns] if spec.grader is None and spec.id_column else None
+    answers = load_answers(comp, data_dir, declared)
     exists = path.is_file() and path.suffix.lower() == ".csv"
     score: float | None = None
     reason: str | None = None
