@@ -1,0 +1,75 @@
+"""new-york-city-taxi-fare-prediction: regress `fare_amount` of NYC taxi rides (RMSE)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.tables import read_csv
+
+ID = "key"
+TARGET = "fare_amount"
+# Upstream holds out as many rows as Kaggle's own test set (9,914) from the ~55M-row train.csv.
+TEST_ROWS = 9914
+# Only for inputs too small for TEST_ROWS (synthetic data): never reached with the real file.
+SMALL_TEST_FRACTION = 0.1
+COUPONS = "GCP-Coupons-Instructions.rtf"
+
+
+def _test_size(n_rows: int) -> int | float:
+    return TEST_ROWS if n_rows > 2 * TEST_ROWS else SMALL_TEST_FRACTION
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    original = read_csv(raw / "train.csv")
+    train, test = train_test_split(original, test_size=_test_size(len(original)), random_state=0)
+
+    sample = test[[ID]].copy()
+    sample[TARGET] = 11.35
+    # Upstream names the public training file labels.csv.
+    train.to_csv(public / "labels.csv", index=False)
+    test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
+    sample.to_csv(public / "sample_submission.csv", index=False)
+    test.to_csv(private / "test.csv", index=False)
+    shutil.copy(raw / COUPONS, public / COUPONS)
+
+    assert not set(train[ID]) & set(test[ID]), "train and test share keys"
+    assert train.shape[1] == test.shape[1] == 8
+
+
+def _rides(gen: np.random.Generator, n: int, first: int) -> pd.DataFrame:
+    start = np.datetime64("2009-01-01T00:00:00")
+    seconds = np.sort(gen.integers(0, 6 * 365 * 24 * 3600, n))
+    stamps = [str(start + np.timedelta64(int(s), "s")).replace("T", " ") for s in seconds]
+    pickup = np.column_stack([gen.normal(-73.98, 0.03, n), gen.normal(40.75, 0.03, n)])
+    dropoff = pickup + gen.normal(0, 0.02, (n, 2))
+    # Fare grows with the trip's length (degrees -> roughly km), as a meter would charge.
+    km = np.hypot((dropoff[:, 0] - pickup[:, 0]) * 84.0, (dropoff[:, 1] - pickup[:, 1]) * 111.0)
+    fare = np.round(2.5 + 1.6 * km + np.abs(gen.normal(0, 0.8, n)), 2)
+    return pd.DataFrame(
+        {
+            ID: [f"{stamp}.{first + i:07d}" for i, stamp in enumerate(stamps)],
+            TARGET: fare,
+            "pickup_datetime": [f"{stamp} UTC" for stamp in stamps],
+            "pickup_longitude": np.round(pickup[:, 0], 6),
+            "pickup_latitude": np.round(pickup[:, 1], 6),
+            "dropoff_longitude": np.round(dropoff[:, 0], 6),
+            "dropoff_latitude": np.round(dropoff[:, 1], 6),
+            "passenger_count": gen.integers(1, 7, n),
+        }
+    )
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, "new-york-city-taxi-fare-prediction")
+    train = _rides(gen, size, first=1)
+    test = _rides(gen, max(10, size // 2), first=size + 1).drop(columns=TARGET)
+    write_csv(train, out / "train.csv")
+    write_csv(test, out / "test.csv")
+    write_csv(pd.DataFrame({ID: test[ID], TARGET: 11.35}), out / "sample_submission.csv")
+    (out / COUPONS).write_text("{\\rtf1\\ansi Synthetic stand-in for the GCP coupon instructions.\\par}\n")

@@ -1,0 +1,86 @@
+"""tabular-playground-series-dec-2021: synthetic forest cover type, multi-class accuracy of `Cover_Type`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.grading import checks, metrics
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.tables import read_csv
+
+ID = "Id"
+TARGET = "Cover_Type"
+NUMERIC = [
+    "Elevation",
+    "Aspect",
+    "Slope",
+    "Horizontal_Distance_To_Hydrology",
+    "Vertical_Distance_To_Hydrology",
+    "Horizontal_Distance_To_Roadways",
+    "Hillshade_9am",
+    "Hillshade_Noon",
+    "Hillshade_3pm",
+    "Horizontal_Distance_To_Fire_Points",
+]
+WILDERNESS = [f"Wilderness_Area{i}" for i in range(1, 5)]
+SOIL = [f"Soil_Type{i}" for i in range(1, 41)]
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    # Upstream: 10% of Kaggle's train becomes the test set, random_state=0, no stratification.
+    original = read_csv(raw / "train.csv")
+    train, test = train_test_split(original, test_size=0.1, random_state=0)
+
+    train.to_csv(public / "train.csv", index=False)
+    test.to_csv(private / "test.csv", index=False)
+    test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
+    pd.DataFrame({ID: test[ID].to_numpy(), TARGET: 2}).to_csv(public / "sample_submission.csv", index=False)
+
+    assert len(train) + len(test) == len(original)
+    assert not set(train[ID]) & set(test[ID]), "train and test share ids"
+
+
+def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """Accuracy of integer class labels compared as numbers, as upstream's sklearn call does (2 == 2.0)."""
+    checks.require_columns(submission, [ID, TARGET])
+    sub, ans = checks.align_by_id(submission, answers, ID)
+    predicted = checks.numeric_columns(sub, [TARGET])[:, 0]
+    fractional = predicted != np.round(predicted)
+    if fractional.any():
+        raise InvalidSubmissionError(
+            f"column '{TARGET}' must hold integer class labels; got {checks.examples(np.unique(predicted[fractional]))}"
+        )
+    return metrics.accuracy(ans[TARGET].to_numpy(dtype=float), predicted)
+
+
+def _forest(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:
+    elevation = np.clip(np.round(gen.normal(2950, 260, n)), 1800, 3900).astype(int)
+    frame = pd.DataFrame({ID: np.arange(first_id, first_id + n), "Elevation": elevation})
+    for name in NUMERIC[1:]:
+        low, high = (0, 255) if name.startswith("Hillshade") else (0, 360) if name == "Aspect" else (-50, 6000)
+        frame[name] = gen.integers(low, high, n)
+    area = gen.integers(0, len(WILDERNESS), n)
+    for i, name in enumerate(WILDERNESS):
+        frame[name] = (area == i).astype(int)
+    soil = gen.integers(0, len(SOIL), n)
+    for i, name in enumerate(SOIL):
+        frame[name] = (soil == i).astype(int)
+    # Cover type follows elevation bands, ordered roughly as in the original data, with a little label noise.
+    cover = np.array([4, 3, 6, 5, 2, 1, 7])[np.digitize(elevation, [2250, 2450, 2550, 2700, 3050, 3300])]
+    noisy = gen.random(n) < 0.05
+    frame[TARGET] = np.where(noisy, gen.integers(1, 8, n), cover)
+    return frame
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, "tabular-playground-series-dec-2021")
+    train = _forest(gen, size, first_id=0)
+    test = _forest(gen, max(10, size // 2), first_id=4_000_000).drop(columns=TARGET)
+    write_csv(train, out / "train.csv")
+    write_csv(test, out / "test.csv")
+    write_csv(pd.DataFrame({ID: test[ID], TARGET: 2}), out / "sample_submission.csv")
