@@ -1,0 +1,143 @@
+"""invasive-species-monitoring: does a forest photo show invasive hydrangea (`invasive`, ROC AUC)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import py7zr
+from PIL import Image
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.grading import checks
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.metrics import roc_auc
+from inspect_mlebench.tables import read_csv
+
+ID = "name"
+TARGET = "invasive"
+TEST_SIZE = 0.2
+SEED = 0
+PINNED_MTIME = 1_491_004_800  # 2017-04-01, the competition's era
+
+
+def _unzip(archive: Path, dst: Path) -> None:
+    if archive.suffix == ".7z":
+        with py7zr.SevenZipFile(archive, mode="r") as z:
+            z.extractall(dst)
+    else:
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(dst)
+
+
+def _zip_file(path: Path) -> None:
+    """`x.csv` -> `x.csv.zip` holding `x.csv` at its root, as the Kaggle download ships it."""
+    with zipfile.ZipFile(path.with_name(path.name + ".zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, arcname=path.name)
+
+
+def _seven_zip_dir(folder: Path, archive: Path) -> None:
+    # Upstream calls `write` on the folder, which stores only an empty directory entry (openai/mle-bench#122);
+    # `writeall` stores the images, which is what the archive is for.
+    with py7zr.SevenZipFile(archive, "w") as z:
+        z.writeall(folder, arcname=folder.name)
+
+
+def _copy_images(names: pd.Series, src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(src / f"{name}.jpg", dst / f"{name}.jpg")
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    # Upstream: 20% of Kaggle's labelled train becomes the test set (random_state=0, no stratification); public data
+    # is re-compressed like the Kaggle download (7z image folders, zipped CSVs).
+    _unzip(raw / "train.7z", raw)
+    _unzip(raw / "train_labels.csv.zip", raw)
+    labels = read_csv(raw / "train_labels.csv")
+    train, answers = train_test_split(labels, test_size=TEST_SIZE, random_state=SEED)
+    assert set(train[ID]).isdisjoint(answers[ID])
+    assert len(train) + len(answers) == len(labels)
+
+    sample = answers.copy()
+    sample[TARGET] = 0.5
+    answers.to_csv(private / "answers.csv", index=False)
+    sample.to_csv(private / "sample_submission.csv", index=False)
+    sample.to_csv(public / "sample_submission.csv", index=False)
+    train.to_csv(public / "train_labels.csv", index=False)
+
+    _copy_images(train[ID], raw / "train", public / "train")
+    _copy_images(answers[ID], raw / "train", public / "test")
+
+    # The uncompressed sample submission stays in public/ (the framework hands it to the agent); the labels go
+    # zipped only, as upstream leaves them.
+    _zip_file(public / "sample_submission.csv")
+    _zip_file(public / "train_labels.csv")
+    (public / "train_labels.csv").unlink()
+    for split in ("train", "test"):
+        _seven_zip_dir(public / split, public / f"{split}.7z")
+        shutil.rmtree(public / split)
+
+
+def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """ROC AUC of `invasive`; upstream also requires every prediction to be a probability in [0, 1]."""
+    checks.require_columns(submission, [ID, TARGET])
+    sub, ans = checks.align_by_id(submission, answers, ID)
+    y_score = checks.numeric_columns(sub, [TARGET])[:, 0]
+    if (y_score < 0).any() or (y_score > 1).any():
+        raise InvalidSubmissionError(f"column '{TARGET}' must hold probabilities in [0, 1]")
+    return roc_auc(ans[TARGET].to_numpy(dtype=float), y_score)
+
+
+def _photo(gen: np.random.Generator, invasive: bool) -> bytes:
+    """A 32x32 green 'forest' JPEG; invasive ones carry a bright blue-violet blotch (the hydrangea flowers)."""
+    pixels = np.empty((32, 32, 3))
+    pixels[..., 0] = gen.normal(60, 20, (32, 32))
+    pixels[..., 1] = gen.normal(120, 25, (32, 32))
+    pixels[..., 2] = gen.normal(50, 20, (32, 32))
+    if invasive:
+        y, x = gen.integers(4, 20, size=2)
+        side = gen.integers(8, 13)
+        pixels[y : y + side, x : x + side] = gen.normal((150, 130, 220), 15, (side, side, 3))
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _write_images(gen: np.random.Generator, folder: Path, names: np.ndarray, flags: np.ndarray) -> None:
+    folder.mkdir(parents=True)
+    for name, flag in zip(names, flags, strict=True):
+        (folder / f"{name}.jpg").write_bytes(_photo(gen, bool(flag)))
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, "invasive-species-monitoring")
+    n = max(size, 10)
+    names = np.arange(1, n + 1)
+    invasive = (gen.random(n) < 0.6).astype(int)
+    # AUC needs both classes among the rows upstream's split holds out.
+    held_out = train_test_split(np.arange(n), test_size=TEST_SIZE, random_state=SEED)[1]
+    invasive[held_out[:2]] = [0, 1]
+    n_test = max(4, n // 2)
+    test_names = np.arange(1, n_test + 1)
+
+    staging = out / "_staging"
+    _write_images(gen, staging / "train", names, invasive)
+    _write_images(gen, staging / "test", test_names, gen.random(n_test) < 0.6)
+    write_csv(pd.DataFrame({ID: names, TARGET: invasive}), staging / "train_labels.csv")
+    write_csv(pd.DataFrame({ID: test_names, TARGET: 0.5}), staging / "sample_submission.csv")
+    # Archives record file times; pinning them keeps the synthetic download byte-identical for a seed.
+    for path in [staging, *staging.rglob("*")]:
+        os.utime(path, (PINNED_MTIME, PINNED_MTIME))
+    for split in ("train", "test"):
+        _seven_zip_dir(staging / split, out / f"{split}.7z")
+    for csv in ("train_labels.csv", "sample_submission.csv"):
+        _zip_file(staging / csv)
+        (staging / f"{csv}.zip").rename(out / f"{csv}.zip")
+    shutil.rmtree(staging)
