@@ -51,6 +51,7 @@ KnownIssueKind = Literal[
     "external_download",  # preparation needs a source other than Kaggle
     "split_quirk",  # upstream's split differs from what its code comments or the description suggest
     "upstream_config",  # upstream's config metadata disagrees with what its grader computes
+    "harness_deviation",  # this harness deliberately differs from upstream here, and says why
 ]
 
 CompetitionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
