@@ -28,3 +28,11 @@ def test_package_import_is_light() -> None:
 def test_cli_list_is_light() -> None:
     loaded = _modules_after("from inspect_mlebench.catalog import catalog_rows; catalog_rows()")
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+
+
+def test_lazy_public_api_resolves() -> None:
+    import inspect_mlebench
+
+    assert callable(inspect_mlebench.grade)
+    assert callable(inspect_mlebench.prepare_synthetic)
+    assert inspect_mlebench.CompetitionReport.__name__ == "CompetitionReport"

@@ -1,4 +1,13 @@
-"""inspect-mlebench: MLE-bench as an Inspect AI plugin."""
+"""inspect-mlebench: MLE-bench as an Inspect AI plugin.
+
+Inspect imports this package at every start (through `_registry`), so grading and data preparation, which need
+pandas and scikit-learn, are re-exported lazily: they load on first use, not on import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from inspect_mlebench._version import __version__
 from inspect_mlebench.registry import (
@@ -13,15 +22,47 @@ from inspect_mlebench.registry import (
     split_names,
 )
 
+if TYPE_CHECKING:
+    from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic, synthesize
+    from inspect_mlebench.grading.errors import InvalidSubmissionError
+    from inspect_mlebench.grading.grade import grade, validate
+    from inspect_mlebench.grading.report import CompetitionReport
+
+_LAZY = {
+    "CompetitionReport": "inspect_mlebench.grading",
+    "InvalidSubmissionError": "inspect_mlebench.grading",
+    "grade": "inspect_mlebench.grading",
+    "validate": "inspect_mlebench.grading",
+    "PreparationError": "inspect_mlebench.data.prepare",
+    "prepare": "inspect_mlebench.data.prepare",
+    "prepare_synthetic": "inspect_mlebench.data.prepare",
+    "synthesize": "inspect_mlebench.data.prepare",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'inspect_mlebench' has no attribute '{name}'")
+
+
 __all__ = [
     "SPLIT_ALIASES",
     "Competition",
+    "CompetitionReport",
     "GradingSpec",
+    "InvalidSubmissionError",
     "KnownIssue",
+    "PreparationError",
     "RegistryError",
     "__version__",
     "competitions",
     "get_competition",
+    "grade",
     "load_split",
+    "prepare",
+    "prepare_synthetic",
     "split_names",
+    "synthesize",
+    "validate",
 ]
