@@ -1,0 +1,103 @@
+"""aerial-cactus-identification: 32x32 aerial JPEGs inside zips, binary `has_cactus` (ROC AUC)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.tables import read_csv
+
+ID = "id"
+TARGET = "has_cactus"
+# Upstream holds out 19% of Kaggle's train (about 4000 of 17500 + 4000) with random_state=0, unstratified.
+TEST_SIZE = 0.19
+SIDE = 32
+POSITIVE_RATE = 0.75  # Kaggle's train is roughly three quarters cactus
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    original = read_csv(raw / "train.csv")
+    train, test = train_test_split(original, test_size=TEST_SIZE, random_state=0)
+    assert set(train[ID]).isdisjoint(test[ID]), "train and test ids overlap"
+
+    train.to_csv(public / "train.csv", index=False)
+    test.to_csv(private / "test.csv", index=False)
+    test.assign(**{TARGET: 0.5}).to_csv(public / "sample_submission.csv", index=False)
+
+    # Kaggle's train.zip nests images under train/; upstream's re-zipped archives hold them at the top level.
+    with zipfile.ZipFile(raw / "train.zip") as source:
+        _rezip(source, train[ID], public / "train.zip")
+        _rezip(source, test[ID], public / "test.zip")
+
+
+def _rezip(source: zipfile.ZipFile, ids: Iterable[str], dest: Path) -> None:
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for image_id in ids:
+            out.writestr(image_id, source.read(f"train/{image_id}"))
+
+
+def _image_ids(gen: np.random.Generator, n: int) -> list[str]:
+    ids: list[str] = []
+    seen: set[str] = set()
+    while len(ids) < n:
+        candidate = gen.bytes(16).hex() + ".jpg"
+        if candidate not in seen:
+            seen.add(candidate)
+            ids.append(candidate)
+    return ids
+
+
+def _labels(gen: np.random.Generator, n: int) -> np.ndarray:
+    """Random labels, adjusted so upstream's test split holds both classes (AUC needs both)."""
+    labels = (gen.random(n) < POSITIVE_RATE).astype(int)
+    _, test_pos = train_test_split(np.arange(n), test_size=TEST_SIZE, random_state=0)
+    if len(test_pos) >= 2 and len(set(labels[test_pos])) < 2:
+        labels[test_pos[0]], labels[test_pos[1]] = 0, 1
+    return labels
+
+
+def _tile(gen: np.random.Generator, has_cactus: int) -> bytes:
+    """Sandy ground with noise; a cactus is a dark green vertical stroke."""
+    pixels = np.array([190, 165, 120], dtype=float) + gen.normal(0, 18, (SIDE, SIDE, 3))
+    if has_cactus:
+        col, top = int(gen.integers(4, SIDE - 8)), int(gen.integers(0, SIDE // 3))
+        width, length = int(gen.integers(3, 7)), int(gen.integers(SIDE // 2, SIDE))
+        pixels[top : top + length, col : col + width] = np.array([70, 115, 55]) + gen.normal(0, 10, 3)
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _write_zip(path: Path, folder: str, ids: list[str], images: list[bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for image_id, data in zip(ids, images, strict=True):
+            archive.writestr(_member(f"{folder}/{image_id}"), data)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A fixed timestamp, so the same seed gives byte-identical archives."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, "aerial-cactus-identification")
+    n_test = max(4, size // 4)
+    ids = _image_ids(gen, size + n_test)
+    train_ids, test_ids = ids[:size], ids[size:]
+    labels = _labels(gen, size)
+    test_labels = (gen.random(n_test) < POSITIVE_RATE).astype(int)
+
+    write_csv(pd.DataFrame({ID: train_ids, TARGET: labels}), out / "train.csv")
+    write_csv(pd.DataFrame({ID: test_ids, TARGET: 0.5}), out / "sample_submission.csv")
+    _write_zip(out / "train.zip", "train", train_ids, [_tile(gen, int(y)) for y in labels])
+    _write_zip(out / "test.zip", "test", test_ids, [_tile(gen, int(y)) for y in test_labels])
