@@ -72,3 +72,15 @@ def test_perfect_predictions_reach_best(name: str) -> None:
 def test_unknown_metric_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="roc_auc"):
         get_metric("no_such_metric")
+
+
+def test_probability_rows_use_upstreams_tolerance() -> None:
+    from inspect_mlebench.grading.checks import check_probabilities
+    from inspect_mlebench.grading.errors import InvalidSubmissionError
+
+    cols = ["a", "b"]
+    check_probabilities(A([[0.5, 0.5 + 5e-6]]), cols, sum_to_one=True)  # within atol 1e-6 + rtol 1e-5
+    with pytest.raises(InvalidSubmissionError, match="sum to 1"):
+        check_probabilities(A([[0.5, 0.5 + 5e-5]]), cols, sum_to_one=True)
+    with pytest.raises(InvalidSubmissionError, match=r"in \[0, 1\]"):
+        check_probabilities(A([[1.2, -0.2]]), cols, sum_to_one=True)

@@ -119,16 +119,17 @@ def no_missing(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 def check_probabilities(
     values: np.ndarray, columns: Sequence[str], *, sum_to_one: bool, tolerance: float = 1e-6
 ) -> None:
-    """Every value in [0, 1]; with `sum_to_one`, every row sums to 1 within `tolerance` (upstream's rule)."""
+    """Every value in [0, 1]; with `sum_to_one`, every row sums to 1 as upstream checks it."""
     outside = (values < 0) | (values > 1)
     if outside.any():
         col = columns[int(np.argwhere(outside)[0][1])]
         raise InvalidSubmissionError(f"probabilities must be in [0, 1]; column '{col}' has values outside")
     if sum_to_one:
+        # upstream's rule is np.isclose(sum, 1, atol=1e-6): numpy's default rtol widens it to 1.1e-5
         sums = values.sum(axis=1)
-        bad = np.flatnonzero(np.abs(sums - 1) > tolerance)
+        bad = np.flatnonzero(~np.isclose(sums, 1.0, atol=tolerance))
         if len(bad):
             raise InvalidSubmissionError(
-                f"each row's probabilities must sum to 1 (±{tolerance:g}); {len(bad)} row(s) do not, e.g. row "
+                f"each row's probabilities must sum to 1; {len(bad)} row(s) do not, e.g. row "
                 f"{int(bad[0])} sums to {sums[bad[0]]:.6g}"
             )
