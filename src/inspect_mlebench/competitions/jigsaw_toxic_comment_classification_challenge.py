@@ -1,0 +1,135 @@
+"""jigsaw-toxic-comment-classification-challenge: six toxicity labels per comment (mean column-wise ROC AUC).
+
+Kaggle published the test labels (`test_labels.csv`), so upstream keeps Kaggle's train/test as they are. Test rows that
+Kaggle never scored carry -1 in every label column and are left out of the metric.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from inspect_mlebench.competitions._synth import rng
+from inspect_mlebench.grading import checks
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.tables import read_csv
+
+ID = "id"
+TEXT = "comment_text"
+CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+
+
+def _read_zipped_csv(archive: Path, member: str) -> pd.DataFrame:
+    """Read one CSV out of a Kaggle zip, extracted to a scratch dir so the raw download stays untouched."""
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as zf:
+        return read_csv(zf.extract(member, tmp))
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    train, test, answers, sample = (
+        _read_zipped_csv(raw / f"{name}.csv.zip", f"{name}.csv")
+        for name in ("train", "test", "test_labels", "sample_submission")
+    )
+    sample[CLASSES] = 0.5
+
+    train.to_csv(public / "train.csv", index=False)
+    test.to_csv(public / "test.csv", index=False)
+    sample.to_csv(public / "sample_submission.csv", index=False)
+    answers.to_csv(private / "test.csv", index=False)
+
+    assert sorted(answers[ID]) == sorted(test[ID]) == sorted(sample[ID]), "test, labels and sample ids differ"
+    assert set(train[ID]).isdisjoint(test[ID]), "train and test share ids"
+
+
+def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """Macro ROC AUC over the scored rows (labels not -1).
+
+    As upstream, the submission's non-id columns are scored by position against the answers' label columns, so they
+    must be exactly the six labels; a different column order is scored as it stands.
+    """
+    checks.require_columns(submission, [ID, *CLASSES])
+    scored = [c for c in submission.columns if c != ID]
+    if len(scored) != len(CLASSES):
+        extra = [c for c in scored if c not in CLASSES]
+        raise InvalidSubmissionError(f"unexpected column(s) {checks.examples(extra)}; expected only {ID}, {CLASSES}")
+    sub, ans = checks.align_by_id(submission, answers, ID)
+    y_score = checks.numeric_columns(sub, scored)
+    y_true = ans[[c for c in ans.columns if c != ID]].to_numpy(dtype=int)
+    keep = y_true.sum(axis=1) >= 0
+    return float(roc_auc_score(y_true[keep], y_score[keep], average="macro"))
+
+
+_CUES = {
+    "toxic": ["awful", "garbage", "shut up"],
+    "severe_toxic": ["ABSOLUTE SCUM", "vile filth"],
+    "obscene": ["f***ing", "s***"],
+    "threat": ["I will find you", "you will regret"],
+    "insult": ["idiot", "moron", "loser"],
+    "identity_hate": ["those people", "your kind"],
+}
+_NEUTRAL = ["Thanks for the edit", "I added a citation", "See the talk page", "The source says otherwise", "Good point"]
+
+
+def _labels(gen: np.random.Generator, n: int) -> np.ndarray:
+    """Nested like Kaggle's: the finer labels mostly co-occur with `toxic`."""
+    toxic = gen.random(n) < 0.3
+    labels = np.zeros((n, len(CLASSES)), dtype=int)
+    labels[:, 0] = toxic
+    for j, rate in enumerate([0.2, 0.5, 0.1, 0.5, 0.15], start=1):
+        labels[:, j] = toxic & (gen.random(n) < rate)
+    # Every label once positive and once negative, so each column's AUC is defined.
+    for j in range(len(CLASSES)):
+        labels[j, 0] = labels[j, j] = 1
+    labels[len(CLASSES)] = 0
+    return labels
+
+
+def _text(gen: np.random.Generator, row: np.ndarray) -> str:
+    parts = [str(gen.choice(_NEUTRAL))]
+    for j in np.flatnonzero(row):
+        parts.append(str(gen.choice(_CUES[CLASSES[j]])))
+    gen.shuffle(parts)
+    return ("\n" if gen.random() < 0.2 else " ").join(parts) + "."
+
+
+def _ids(gen: np.random.Generator, n: int) -> list[str]:
+    ids: list[str] = []
+    seen: set[str] = set()
+    while len(ids) < n:
+        candidate = gen.bytes(8).hex()
+        if candidate not in seen:
+            seen.add(candidate)
+            ids.append(candidate)
+    return ids
+
+
+def _write_zipped(frame: pd.DataFrame, out: Path, name: str) -> None:
+    entry = zipfile.ZipInfo(f"{name}.csv", date_time=(2018, 3, 20, 0, 0, 0))  # fixed, so the bytes follow the seed
+    with zipfile.ZipFile(out / f"{name}.csv.zip", "w") as zf:
+        zf.writestr(entry, frame.to_csv(index=False), compress_type=zipfile.ZIP_DEFLATED)
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, "jigsaw-toxic-comment-classification-challenge")
+    n_test = max(20, size)
+    ids = _ids(gen, size + n_test)
+    train_labels, test_labels = _labels(gen, size), _labels(gen, n_test)
+    train = pd.DataFrame({ID: ids[:size], TEXT: [_text(gen, row) for row in train_labels]})
+    train[CLASSES] = train_labels
+    test = pd.DataFrame({ID: ids[size:], TEXT: [_text(gen, row) for row in test_labels]})
+    # Kaggle marks the unscored part of its test (here ~40%, never the rows that guarantee both classes) with -1.
+    unscored = gen.random(n_test) < 0.4
+    unscored[: len(CLASSES) + 1] = False
+    answers = test[[ID]].copy()
+    answers[CLASSES] = np.where(unscored[:, None], -1, test_labels)
+
+    out.mkdir(parents=True, exist_ok=True)
+    _write_zipped(train, out, "train")
+    _write_zipped(test, out, "test")
+    _write_zipped(answers, out, "test_labels")
+    _write_zipped(test[[ID]].assign(**dict.fromkeys(CLASSES, 0.5)), out, "sample_submission")
