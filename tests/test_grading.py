@@ -176,3 +176,15 @@ def test_cli_prepare_synthetic(tmp_path: Path) -> None:
     both = CliRunner().invoke(cli, ["prepare", "-c", CID])
     assert both.exit_code == 2
     assert "exactly one of --raw-dir and --synthetic" in both.output
+
+
+def test_parsed_answers_are_cached_and_invalidated(tmp_path: Path) -> None:
+    prepare_synthetic(CID, tmp_path, seed=2, size=60)
+    gold = _gold(tmp_path)
+    assert grade(CID, gold, tmp_path).score == 1.0
+    assert list((tmp_path / CID / ".cache").glob("answers-*.pkl"))
+    answers = tmp_path / CID / "prepared" / "private" / "test.csv"
+    frame = pd.read_csv(answers)
+    frame["Transported"] = ~frame["Transported"]
+    frame.to_csv(answers, index=False)  # new size/mtime: the cached parse must not be used
+    assert grade(CID, gold, tmp_path).score == 0.0

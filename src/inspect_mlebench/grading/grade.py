@@ -6,9 +6,13 @@ one-line `invalid_reason`. It raises only when the competition itself is unusabl
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import logging
 import math
+import os
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,16 +51,47 @@ def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
 
 
 def load_answers(comp: Competition, data_dir: str | Path | None, columns: list[str] | None = None) -> pd.DataFrame:
-    """The answers file (CSV or JSONL); `columns` limits what a CSV read parses, which halves large reads."""
+    """The answers file (CSV or JSONL); `columns` limits what a CSV read parses.
+
+    Parsed answers are kept in memory and as a pickle under `<data>/<id>/.cache/`, keyed by the file's path, size,
+    mtime and the columns: the validator and repeated grading parse a large answers file once, not per call.
+    """
     path = answers_path(comp, data_dir)
     if not path.is_file():
         raise CompetitionNotPreparedError(
             f"answers for '{comp.id}' not found at {path}; prepare it with `inspect-mlebench prepare -c {comp.id}`"
         )
-    dtype = {comp.grading.id_column: str} if comp.grading.id_column else None
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, tuple(columns or ()), comp.grading.id_column)
+    return _cached_answers(key, competition_dir(data_dir, comp.id) / ".cache").copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None], cache_dir: Path) -> pd.DataFrame:
+    path_str, _, _, columns, id_column = key
+    path = Path(path_str)
+    cache_file = cache_dir / f"answers-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pkl"
+    if cache_file.is_file():
+        frame: pd.DataFrame = pd.read_pickle(cache_file)
+        return frame
+    dtype = {id_column: str} if id_column else None
     if path.suffix == ".jsonl":
-        return pd.read_json(path, lines=True, dtype=dtype)
-    return read_csv(path, dtype=dtype, usecols=columns)
+        frame = pd.read_json(path, lines=True, dtype=dtype)
+    else:
+        frame = read_csv(path, dtype=dtype, usecols=list(columns) or None)
+    tmp: Path | None = None
+    try:
+        cache_dir.mkdir(exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
+        frame.to_pickle(tmp)
+        tmp.replace(cache_file)
+    except OSError as err:  # a read-only data dir (e.g. the validator's mount) just means no disk cache
+        logger.debug("not caching parsed answers for %s: %s", path, err)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return frame
 
 
 def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:

@@ -77,7 +77,10 @@ def quadratic_weighted_kappa(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.f1_score(_column(y_true), _column(y_pred), average="micro"))
+    """Micro-averaged F1 of single-label predictions. With one true and one predicted label per row, micro precision
+    and recall both equal the share of correct rows, so this is accuracy: the same value as sklearn's
+    `f1_score(average="micro")` without its object-array sort (seconds on a million rows)."""
+    return accuracy(y_true, y_pred)
 
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
