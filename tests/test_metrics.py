@@ -84,3 +84,14 @@ def test_probability_rows_use_upstreams_tolerance() -> None:
         check_probabilities(A([[0.5, 0.5 + 5e-5]]), cols, sum_to_one=True)
     with pytest.raises(InvalidSubmissionError, match=r"in \[0, 1\]"):
         check_probabilities(A([[1.2, -0.2]]), cols, sum_to_one=True)
+
+
+def test_integer_labels_reject_fractions() -> None:
+    import pandas as pd
+
+    from inspect_mlebench.grading.checks import integer_labels
+    from inspect_mlebench.grading.errors import InvalidSubmissionError
+
+    assert list(integer_labels(pd.DataFrame({"y": ["2", "3.0"]}), ["y"])[:, 0]) == [2.0, 3.0]
+    with pytest.raises(InvalidSubmissionError, match="integer class labels; got 2.5"):
+        integer_labels(pd.DataFrame({"y": [1, 2.5]}), ["y"])

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import py7zr
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
@@ -29,6 +28,8 @@ PINNED_MTIME = 1_491_004_800  # 2017-04-01, the competition's era
 
 def _unzip(archive: Path, dst: Path) -> None:
     if archive.suffix == ".7z":
+        import py7zr  # only preparation needs it; grading imports this module too
+
         with py7zr.SevenZipFile(archive, mode="r") as z:
             z.extractall(dst)
     else:
@@ -45,6 +46,8 @@ def _zip_file(path: Path) -> None:
 def _seven_zip_dir(folder: Path, archive: Path) -> None:
     # Upstream calls `write` on the folder, which stores only an empty directory entry (openai/mle-bench#122);
     # `writeall` stores the images, which is what the archive is for.
+    import py7zr
+
     with py7zr.SevenZipFile(archive, "w") as z:
         z.writeall(folder, arcname=folder.name)
 

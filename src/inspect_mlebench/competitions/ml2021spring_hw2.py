@@ -9,8 +9,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 
 ID = "Id"
 TARGET = "ClassId"
@@ -38,19 +36,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     answers.to_csv(private / "answers.csv", index=False)
 
     assert len(train_idx) + len(test_idx) == len(features)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Accuracy of integer class labels compared as numbers, as upstream's sklearn call does (2 == 2.0)."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    predicted = checks.numeric_columns(sub, [TARGET])[:, 0]
-    fractional = predicted != np.round(predicted)
-    if fractional.any():
-        raise InvalidSubmissionError(
-            f"column '{TARGET}' must hold integer class labels; got {checks.examples(np.unique(predicted[fractional]))}"
-        )
-    return metrics.accuracy(ans[TARGET].to_numpy(dtype=float), predicted)
 
 
 def _frames(gen: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

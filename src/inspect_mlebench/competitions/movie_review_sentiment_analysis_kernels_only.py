@@ -11,8 +11,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 
 ID = "PhraseId"
 TARGET = "Sentiment"
@@ -50,19 +48,6 @@ def _zip_tsv(frame: pd.DataFrame, path: Path, member: str) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         info = zipfile.ZipInfo(member, date_time=ZIP_TIME)
         archive.writestr(info, frame.to_csv(index=False, sep="\t"), compress_type=zipfile.ZIP_DEFLATED)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Accuracy of integer sentiment labels compared as numbers, as upstream's sklearn call does (2 == 2.0)."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    predicted = checks.numeric_columns(sub, [TARGET])[:, 0]
-    fractional = predicted != np.round(predicted)
-    if fractional.any():
-        raise InvalidSubmissionError(
-            f"column '{TARGET}' must hold integer class labels; got {checks.examples(np.unique(predicted[fractional]))}"
-        )
-    return metrics.accuracy(ans[TARGET].to_numpy(dtype=float), predicted)
 
 
 def _sentiment(words: list[str]) -> int:

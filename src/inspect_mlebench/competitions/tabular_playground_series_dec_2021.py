@@ -9,8 +9,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.tables import read_csv
 
 ID = "Id"
@@ -43,19 +41,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     assert len(train) + len(test) == len(original)
     assert not set(train[ID]) & set(test[ID]), "train and test share ids"
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Accuracy of integer class labels compared as numbers, as upstream's sklearn call does (2 == 2.0)."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    predicted = checks.numeric_columns(sub, [TARGET])[:, 0]
-    fractional = predicted != np.round(predicted)
-    if fractional.any():
-        raise InvalidSubmissionError(
-            f"column '{TARGET}' must hold integer class labels; got {checks.examples(np.unique(predicted[fractional]))}"
-        )
-    return metrics.accuracy(ans[TARGET].to_numpy(dtype=float), predicted)
 
 
 def _forest(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:

@@ -107,10 +107,14 @@ def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.D
         if metric.probabilities:
             checks.check_probabilities(y_pred, targets, sum_to_one=metric.probabilities == "sum_to_one")
     else:
-        # compared as parsed, like upstream (True/true both parse to a bool; 1 and 1.0 are equal numbers)
         checks.no_missing(sub, targets)
-        y_pred = sub[targets].to_numpy()
-        y_true = ans[targets].to_numpy()
+        if all(pd.api.types.is_integer_dtype(ans[c]) for c in targets):
+            # integer class labels: compared as numbers, as upstream's sklearn call does (2 == 2.0, 2.5 is an error)
+            y_pred = checks.integer_labels(sub, targets)
+            y_true = ans[targets].to_numpy(dtype=float)
+        else:  # compared as parsed, like upstream (True/true both parse to a bool)
+            y_pred = sub[targets].to_numpy()
+            y_true = ans[targets].to_numpy()
     if len(targets) == 1:
         y_pred, y_true = y_pred[:, 0], y_true[:, 0]
     return metric.fn(y_true, y_pred, **dict(spec.options))
