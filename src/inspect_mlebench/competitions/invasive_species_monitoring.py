@@ -14,9 +14,6 @@ from PIL import Image
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.errors import InvalidSubmissionError
-from inspect_mlebench.grading.metrics import roc_auc
 from inspect_mlebench.tables import read_csv
 
 ID = "name"
@@ -86,16 +83,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     for split in ("train", "test"):
         _seven_zip_dir(public / split, public / f"{split}.7z")
         shutil.rmtree(public / split)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """ROC AUC of `invasive`; upstream also requires every prediction to be a probability in [0, 1]."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_score = checks.numeric_columns(sub, [TARGET])[:, 0]
-    if (y_score < 0).any() or (y_score > 1).any():
-        raise InvalidSubmissionError(f"column '{TARGET}' must hold probabilities in [0, 1]")
-    return roc_auc(ans[TARGET].to_numpy(dtype=float), y_score)
 
 
 def _photo(gen: np.random.Generator, invasive: bool) -> bytes:

@@ -12,7 +12,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks, metrics
 
 ID = "request_id"
 TARGET = "requester_received_pizza"
@@ -47,15 +46,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     answers.to_csv(private / "test.csv", index=False)
     answers.assign(**{TARGET: 0}).to_csv(public / "sampleSubmission.csv", index=False)
     assert len(new_train) + len(new_test) == len(old_train), "split lost requests"
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """ROC AUC; like upstream, scores outside [0, 1] make the submission invalid."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    scores = checks.numeric_columns(sub, [TARGET])
-    checks.check_probabilities(scores, [TARGET], sum_to_one=False)
-    return metrics.roc_auc(ans[TARGET].to_numpy(dtype=float), scores[:, 0])
 
 
 _GOOD = ["job", "kids", "rent", "paycheck", "grateful", "family", "pay it forward", "student", "bills", "hungry"]

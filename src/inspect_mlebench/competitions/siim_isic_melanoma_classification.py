@@ -19,8 +19,6 @@ import pandas as pd
 from PIL import Image
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.metrics import roc_auc
 
 ID = "image_name"
 TARGET = "target"
@@ -207,15 +205,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     assert not set(train[ID]) & set(test[ID]), "train/test overlap"
     assert len(list(public.glob("test/*.dcm"))) == len(list(public.glob("jpeg/test/*.jpg"))) == len(test)
     assert train.columns.tolist() == TRAIN_COLUMNS, train.columns.tolist()
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """ROC AUC of `target`; predictions must be probabilities in [0, 1], as upstream requires."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_pred = checks.numeric_columns(sub, [TARGET])
-    checks.check_probabilities(y_pred, [TARGET], sum_to_one=False)
-    return roc_auc(ans[TARGET].to_numpy(dtype=float), y_pred[:, 0])
 
 
 # --- synthetic data: minimal valid DICOM (Part 10, explicit VR little endian, uncompressed RGB) ------------------

@@ -9,7 +9,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.tables import read_csv
 
 ID = "id"
@@ -41,15 +40,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     assert len(train) + len(test) == len(original)
     assert list(train.columns) == list(original.columns) == list(test.columns)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """ROC AUC of `target`; like upstream, scores outside [0, 1] make the submission invalid."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    scores = checks.numeric_columns(sub, [TARGET])
-    checks.check_probabilities(scores, [TARGET], sum_to_one=False)
-    return metrics.roc_auc(ans[TARGET].to_numpy(dtype=float), scores[:, 0])
 
 
 def _machines(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:

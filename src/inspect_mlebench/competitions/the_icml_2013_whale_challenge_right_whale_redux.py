@@ -15,10 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from inspect_mlebench.competitions._synth import rng, write_csv
-from inspect_mlebench.grading import checks
 
 ID = "clip"
 TARGET = "probability"
@@ -82,15 +80,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Grading
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """ROC AUC of the predicted probabilities; like upstream, values outside [0, 1] are invalid."""
-    checks.require_columns(submission, [ID, TARGET])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_score = checks.numeric_columns(sub, [TARGET])
-    checks.check_probabilities(y_score, [TARGET], sum_to_one=False)
-    return float(roc_auc_score(ans[TARGET].to_numpy(dtype=float), y_score[:, 0]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
