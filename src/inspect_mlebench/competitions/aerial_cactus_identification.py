@@ -12,7 +12,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "id"
@@ -42,17 +42,6 @@ def _rezip(source: zipfile.ZipFile, ids: Iterable[str], dest: Path) -> None:
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
         for image_id in ids:
             out.writestr(image_id, source.read(f"train/{image_id}"))
-
-
-def _image_ids(gen: np.random.Generator, n: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < n:
-        candidate = gen.bytes(16).hex() + ".jpg"
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
 
 
 def _labels(gen: np.random.Generator, n: int) -> np.ndarray:
@@ -92,7 +81,7 @@ def _member(name: str) -> zipfile.ZipInfo:
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "aerial-cactus-identification")
     n_test = max(4, size // 4)
-    ids = _image_ids(gen, size + n_test)
+    ids = hex_ids(gen, size + n_test, 16, ".jpg")
     train_ids, test_ids = ids[:size], ids[size:]
     labels = _labels(gen, size)
     test_labels = (gen.random(n_test) < POSITIVE_RATE).astype(int)

@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "id_code"
@@ -41,17 +41,6 @@ def _copy_images(source: Path, ids: Iterable[str], dest: Path) -> None:
     dest.mkdir(exist_ok=True)
     for image_id in ids:
         shutil.copyfile(source / f"{image_id}.png", dest / f"{image_id}.png")
-
-
-def _ids(gen: np.random.Generator, n: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < n:
-        candidate = gen.bytes(6).hex()
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
 
 
 def _grades(gen: np.random.Generator, n: int) -> np.ndarray:
@@ -84,7 +73,7 @@ def _write_images(folder: Path, ids: list[str], grades: Iterable[int], gen: np.r
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "aptos2019-blindness-detection")
     n_test = max(4, size // 4)
-    ids = _ids(gen, size + n_test)
+    ids = hex_ids(gen, size + n_test, 6)
     train_ids, test_ids = ids[:size], ids[size:]
     grades = _grades(gen, size)
 

@@ -12,7 +12,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.tables import read_csv
 
@@ -90,17 +90,6 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     return metrics.multiclass_log_loss(ans[columns].to_numpy(dtype=float), probs)
 
 
-def _ids(gen: np.random.Generator, n: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < n:
-        candidate = gen.bytes(16).hex()
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
-
-
 def _palette(n: int) -> list[np.ndarray]:
     """One distinct coat colour per synthetic breed (evenly spaced hues)."""
     return [np.array(colorsys.hsv_to_rgb(i / n, 0.7, 0.85)) * 255 for i in range(n)]
@@ -128,7 +117,7 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     breeds = sorted(gen.choice(BREEDS, size=min(10, max(2, size // 12)), replace=False).tolist())
     palette = _palette(len(breeds))
     n_test = max(4, size // 4)
-    ids = _ids(gen, size + n_test)
+    ids = hex_ids(gen, size + n_test, 16)
     train_ids, test_ids = ids[:size], ids[size:]
     codes = gen.integers(0, len(breeds), size=size)
 

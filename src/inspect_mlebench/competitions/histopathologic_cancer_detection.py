@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
 
 ID = "id"
 TARGET = "label"
@@ -46,17 +46,6 @@ def _copy_images(source: Path, ids: Iterable[str], dest: Path) -> None:
         shutil.copyfile(source / f"{image_id}.tif", dest / f"{image_id}.tif")
 
 
-def _ids(gen: np.random.Generator, n: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < n:
-        candidate = gen.bytes(20).hex()
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
-
-
 def _labels(gen: np.random.Generator, n: int, test_ratio: float) -> np.ndarray:
     """Random labels, adjusted so upstream's test split holds both classes (AUC needs both)."""
     labels = (gen.random(n) < POSITIVE_RATE).astype(int)
@@ -88,7 +77,7 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "histopathologic-cancer-detection")
     # The number of test patches sets upstream's split ratio, so keep Kaggle's proportion.
     n_test = max(2, round(size * KAGGLE_TEST_PER_TRAIN))
-    ids = _ids(gen, size + n_test)
+    ids = hex_ids(gen, size + n_test, 20)
     train_ids, test_ids = ids[:size], ids[size:]
     labels = _labels(gen, size, n_test / (size + n_test))
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from inspect_mlebench.competitions._synth import rng
+from inspect_mlebench.competitions._synth import hex_ids, rng
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.tables import read_csv
@@ -97,17 +97,6 @@ def _text(gen: np.random.Generator, row: np.ndarray) -> str:
     return ("\n" if gen.random() < 0.2 else " ").join(parts) + "."
 
 
-def _ids(gen: np.random.Generator, n: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < n:
-        candidate = gen.bytes(8).hex()
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
-
-
 def _write_zipped(frame: pd.DataFrame, out: Path, name: str) -> None:
     entry = zipfile.ZipInfo(f"{name}.csv", date_time=(2018, 3, 20, 0, 0, 0))  # fixed, so the bytes follow the seed
     with zipfile.ZipFile(out / f"{name}.csv.zip", "w") as zf:
@@ -117,7 +106,7 @@ def _write_zipped(frame: pd.DataFrame, out: Path, name: str) -> None:
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "jigsaw-toxic-comment-classification-challenge")
     n_test = max(20, size)
-    ids = _ids(gen, size + n_test)
+    ids = hex_ids(gen, size + n_test, 8)
     train_labels, test_labels = _labels(gen, size), _labels(gen, n_test)
     train = pd.DataFrame({ID: ids[:size], TEXT: [_text(gen, row) for row in train_labels]})
     train[CLASSES] = train_labels
