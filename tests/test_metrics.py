@@ -95,3 +95,16 @@ def test_integer_labels_reject_fractions() -> None:
     assert list(integer_labels(pd.DataFrame({"y": ["2", "3.0"]}), ["y"])[:, 0]) == [2.0, 3.0]
     with pytest.raises(InvalidSubmissionError, match="integer class labels; got 2.5"):
         integer_labels(pd.DataFrame({"y": [1, 2.5]}), ["y"])
+
+
+def test_exact_columns_rejects_missing_and_extra() -> None:
+    import pandas as pd
+
+    from inspect_mlebench.grading.checks import require_exact_columns
+    from inspect_mlebench.grading.errors import InvalidSubmissionError
+
+    require_exact_columns(pd.DataFrame(columns=["b", "id", "a"]), ["id", "a", "b"])
+    with pytest.raises(InvalidSubmissionError, match="unexpected column"):
+        require_exact_columns(pd.DataFrame(columns=["id", "a", "b", "c"]), ["id", "a", "b"])
+    with pytest.raises(InvalidSubmissionError, match="missing column"):
+        require_exact_columns(pd.DataFrame(columns=["id", "a"]), ["id", "a", "b"])

@@ -14,7 +14,6 @@ from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng
 from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.metrics import multiclass_log_loss
 from inspect_mlebench.tables import read_csv
 
@@ -166,10 +165,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Log loss of the 99 probability columns, no renormalisation; upstream wants exactly `id` + the 99 columns."""
-    checks.require_columns(submission, [ID, *CLASSES])
-    extra = [c for c in submission.columns if c not in {ID, *CLASSES}]
-    if extra:
-        raise InvalidSubmissionError(f"unexpected column(s) {checks.examples(extra)}; expected only id + 99 species")
+    checks.require_exact_columns(submission, [ID, *CLASSES])
     sub, ans = checks.align_by_id(submission, answers, ID)
     y_pred = checks.numeric_columns(sub, CLASSES)
     checks.check_probabilities(y_pred, CLASSES, sum_to_one=True, tolerance=SUM_TOLERANCE)

@@ -13,7 +13,6 @@ from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.competitions._synth import rng, write_csv
 from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.metrics import mean_column_roc_auc
 from inspect_mlebench.tables import read_csv
 
@@ -51,10 +50,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Unweighted mean of the four per-class AUCs; upstream wants exactly the id and class columns, nothing more."""
-    checks.require_columns(submission, [ID, *CLASSES])
-    extra = [c for c in submission.columns if c not in {ID, *CLASSES}]
-    if extra:
-        raise InvalidSubmissionError(f"unexpected column(s) {checks.examples(extra)}; expected only {ID} + {CLASSES}")
+    checks.require_exact_columns(submission, [ID, *CLASSES])
     sub, ans = checks.align_by_id(submission, answers, ID)
     y_score = checks.numeric_columns(sub, CLASSES)
     return mean_column_roc_auc(ans[CLASSES].to_numpy(dtype=float), y_score)

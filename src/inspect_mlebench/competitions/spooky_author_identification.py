@@ -47,10 +47,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """sklearn log loss of the three probability columns, without renormalising (as upstream)."""
-    checks.require_columns(submission, [ID, *CLASSES])
-    extra = [c for c in submission.columns if c not in (ID, *CLASSES)]
-    if extra:
-        raise InvalidSubmissionError(f"unexpected column(s) {checks.examples(extra)}; expected only {ID}, {CLASSES}")
+    checks.require_exact_columns(submission, [ID, *CLASSES])
     if submission.columns[0] != ID:
         raise InvalidSubmissionError(f"column '{ID}' must come first, followed by the class columns")
     sub, ans = checks.align_by_id(submission, answers, ID)

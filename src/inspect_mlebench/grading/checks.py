@@ -52,6 +52,14 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
         )
 
 
+def require_exact_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """The expected columns and no others (in any order), for graders whose upstream rejects extra columns."""
+    require_columns(frame, columns)
+    extra = [c for c in frame.columns if c not in set(columns)]
+    if extra:
+        raise InvalidSubmissionError(f"unexpected column(s) {examples(extra)}; expected only {examples(columns, 8)}")
+
+
 def align_by_id(
     submission: pd.DataFrame, answers: pd.DataFrame, id_column: str, *, answers_id_column: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
