@@ -93,7 +93,7 @@ def test_integer_labels_reject_fractions() -> None:
     from inspect_mlebench.grading.errors import InvalidSubmissionError
 
     assert list(integer_labels(pd.DataFrame({"y": ["2", "3.0"]}), ["y"])[:, 0]) == [2.0, 3.0]
-    with pytest.raises(InvalidSubmissionError, match="integer class labels; got 2.5"):
+    with pytest.raises(InvalidSubmissionError, match=r"integer class labels; got 2\.5"):
         integer_labels(pd.DataFrame({"y": [1, 2.5]}), ["y"])
 
 
