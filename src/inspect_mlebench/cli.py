@@ -116,39 +116,156 @@ def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> 
 
 
 @cli.command("prepare")
-@click.option("-c", "--competition", "competition_ids", multiple=True, required=True)
-@click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Extracted Kaggle download.")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
-@click.option("--synthetic", is_flag=True, help="Synthesize raw data and prepare it (offline; adds a gold submission).")
+@click.option("-c", "--competition", "competition_ids", multiple=True, help="Competition id (repeatable).")
+@click.option("--split", "-s", default=None, help="Every competition of a split (or a .txt file of ids).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data dir (default: $INSPECT_MLEBENCH_DATA_DIR or the user cache dir).",
+)
+@click.option(
+    "--from-zip",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A Kaggle zip already on disk (one competition); no Kaggle account needed.",
+)
+@click.option(
+    "--raw-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An already extracted Kaggle download (one competition).",
+)
+@click.option("--keep-raw", is_flag=True, help="Keep <data>/<id>/raw after preparing (deleted by default).")
+@click.option(
+    "--skip-verification",
+    is_flag=True,
+    help="Accept a zip or prepared files whose md5 differs from upstream's (e.g. icecube's drifted zip).",
+)
+@click.option("--jobs", "-j", default=1, show_default=True, help="Competitions prepared in parallel.")
+@click.option(
+    "--synthetic",
+    is_flag=True,
+    help="Generate synthetic raw data and prepare it (offline; adds a gold submission, no leaderboard).",
+)
 @click.option("--seed", default=0, show_default=True, help="With --synthetic.")
-@click.option("--size", default=200, show_default=True, help="With --synthetic.")
+@click.option("--size", default=200, show_default=True, help="With --synthetic: about how many training items.")
+@click.option(
+    "--leaderboard-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder with <id>.csv or <id>/leaderboard.csv to use instead of downloading leaderboards.",
+)
+@click.option(
+    "--allow-unverified-leaderboard",
+    is_flag=True,
+    help="Accept a --leaderboard-dir file whose sha256 differs from upstream's (recorded as a warning).",
+)
 @click.option("--overwrite", is_flag=True, help="Prepare again even if already prepared.")
 def prepare_command(
     competition_ids: tuple[str, ...],
-    raw_dir: Path | None,
+    split: str | None,
     data_dir: Path | None,
+    from_zip: Path | None,
+    raw_dir: Path | None,
+    keep_raw: bool,
+    skip_verification: bool,
+    jobs: int,
     synthetic: bool,
     seed: int,
     size: int,
+    leaderboard_dir: Path | None,
+    allow_unverified_leaderboard: bool,
     overwrite: bool,
 ) -> None:
-    """Prepare competitions into `<data>/<id>/prepared/{public,private}`."""
-    from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic
+    """Download (Kaggle), extract, prepare and verify competitions into <data>/<id>/prepared/{public,private}."""
+    from inspect_mlebench.data.acquire import Outcome, PrepareOptions, prepare_competitions
+    from inspect_mlebench.data.prepare import PreparationError
+    from inspect_mlebench.registry import load_split
 
-    if synthetic == (raw_dir is not None):
-        raise click.UsageError("give exactly one of --raw-dir and --synthetic")
-    if raw_dir is not None and len(competition_ids) != 1:
-        raise click.UsageError("--raw-dir prepares one competition; pass a single -c")
-    for cid in competition_ids:
-        try:
-            if synthetic:
-                out = prepare_synthetic(cid, data_dir, seed=seed, size=size)
-            else:
-                assert raw_dir is not None
-                out = prepare(cid, raw_dir, data_dir, overwrite=overwrite)
-        except (RegistryError, PreparationError, FileNotFoundError) as err:
-            raise _fail(err) from err
-        click.echo(f"{cid}: {out}")
+    if sum([from_zip is not None, raw_dir is not None, synthetic]) > 1:
+        raise click.UsageError("choose at most one of --from-zip, --raw-dir and --synthetic")
+    try:
+        ids = list(competition_ids) + (load_split(split) if split else [])
+    except RegistryError as err:
+        raise _fail(err) from err
+    if not ids:
+        raise click.UsageError("name competitions with -c ID or --split S")
+    opts = PrepareOptions(
+        data_dir=data_dir,
+        from_zip=from_zip,
+        raw_dir=raw_dir,
+        keep_raw=keep_raw,
+        skip_verification=skip_verification,
+        synthetic=synthetic,
+        seed=seed,
+        size=size,
+        overwrite=overwrite,
+        leaderboard_dir=leaderboard_dir,
+        allow_unverified_leaderboard=allow_unverified_leaderboard,
+    )
+
+    def report(outcome: Outcome) -> None:
+        click.echo(
+            f"{outcome.competition_id}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""),
+            err=outcome.status in ("failed", "incomplete"),
+        )
+
+    try:
+        outcomes = prepare_competitions(list(dict.fromkeys(ids)), opts, jobs=jobs, on_done=report)
+    except (RegistryError, PreparationError) as err:
+        raise _fail(err) from err
+    failed = [o.competition_id for o in outcomes if o.status in ("failed", "incomplete")]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(outcomes)} competition(s) failed or lack a leaderboard: {', '.join(failed)}"
+        )
+
+
+@cli.command("doctor")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--split", "-s", default=None, help="Report on these competitions (default: those in the data dir).")
+@click.option("--no-verify", is_flag=True, help="Skip md5 checks of prepared files (faster on huge data).")
+@click.option("--json", "as_json", is_flag=True)
+def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as_json: bool) -> None:
+    """Report per competition: prepared / missing / checksum mismatch / leaderboard missing or mismatched."""
+    from inspect_mlebench.data.doctor import diagnose
+    from inspect_mlebench.data.paths import resolve_data_dir
+    from inspect_mlebench.registry import competitions, load_split
+
+    root = resolve_data_dir(data_dir)
+    registry = competitions()
+    try:
+        ids = load_split(split) if split else [c for c in registry if (root / c).is_dir()]
+    except RegistryError as err:
+        raise _fail(err) from err
+    health = [diagnose(registry[cid], root, verify=not no_verify) for cid in ids]
+    if as_json:
+        click.echo(json.dumps([{**h.__dict__, "status": h.status} for h in health], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{root}: {len(health)} competition(s)")
+    for col in ("id", "status", "prepared", "checksums", "leaderboard", "description"):
+        table.add_column(col, no_wrap=col == "id", overflow="fold")
+    for h in health:
+        sums = (
+            "-"
+            if not h.prepared or no_verify
+            else ("ok" if not h.checksum_mismatches else "; ".join(h.checksum_mismatches))
+        )
+        table.add_row(
+            h.competition_id,
+            h.status,
+            "yes" if h.prepared else "no",
+            sums,
+            h.leaderboard,
+            "yes" if h.description else "no",
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    if not health:
+        click.echo(f"no competitions found in {root}; prepare some with `inspect-mlebench prepare`")
 
 
 def main() -> None:

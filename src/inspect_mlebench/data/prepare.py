@@ -47,6 +47,12 @@ def is_prepared(comp: Competition, data_dir: str | Path | None) -> bool:
     return (root / comp.dataset.answers).is_file() and (root / public_sample_submission(comp)).is_file()
 
 
+def _remove_stale_staging(root: Path) -> None:
+    """Staging dirs left by a prepare that was killed; only called under the competition's lock."""
+    for stale in root.glob(".prepared-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def public_sample_submission(comp: Competition) -> str:
     """The sample submission the agent gets: always from public data, even where upstream points into private/."""
     path = comp.dataset.sample_submission
@@ -92,8 +98,11 @@ def prepare(
     *,
     overwrite: bool = False,
     gold: bool = False,
+    description: str | None = None,
 ) -> Path:
-    """Prepare one competition from an extracted raw download; returns `<data>/<id>/prepared`."""
+    """Prepare one competition from an extracted raw download; returns `<data>/<id>/prepared`.
+
+    `description` is written to `public/description.md` (what the agent reads) inside the same atomic step."""
     comp = get_competition(competition_id)
     preparer: PreparerFn = import_function(_require(comp, "preparer"))  # type: ignore[assignment]
     if not raw_dir.is_dir():
@@ -104,6 +113,7 @@ def prepare(
     with FileLock(str(root / ".prepare.lock")):
         if is_prepared(comp, data_dir) and not overwrite:
             return target
+        _remove_stale_staging(root)
         staging = Path(tempfile.mkdtemp(prefix=".prepared-", dir=root))
         try:
             public, private = staging / "public", staging / "private"
@@ -116,6 +126,8 @@ def prepare(
                     raise PreparationError(f"'{comp.id}': preparer did not write {declared}")
             if gold:
                 write_gold_submission(comp, public, private)
+            if description is not None:
+                (public / "description.md").write_text(description, encoding="utf-8")
             old = root / ".prepared-old"
             if target.exists():
                 shutil.rmtree(old, ignore_errors=True)
@@ -127,10 +139,26 @@ def prepare(
     return target
 
 
+def synthetic_description(comp: Competition) -> str:
+    """What the agent reads for synthetic data: our own short text, since upstream's describes the real data."""
+    direction = "higher" if comp.grading.direction == "higher" else "lower"
+    return (
+        f"# {comp.name} (synthetic data)\n\n"
+        f"This is a small synthetic stand-in for the Kaggle competition `{comp.id}`, generated offline by "
+        "inspect-mlebench. The files in this directory follow the real competition's layout (names, columns, id "
+        "formats and media types) but the values are generated, with a signal a model can learn.\n\n"
+        f"Submissions are scored with `{comp.grading.metric}` ({direction} is better). Write predictions for every "
+        "test item in the format of the sample submission in this directory.\n"
+    )
+
+
 def prepare_synthetic(
     competition_id: str, data_dir: str | Path | None = None, *, seed: int = 0, size: int = DEFAULT_SYNTHETIC_SIZE
 ) -> Path:
     """Synthesize raw data, prepare it with the real preparer, and add a gold submission."""
+    comp = get_competition(competition_id)
     with tempfile.TemporaryDirectory(prefix=f"mlebench-raw-{competition_id}-") as tmp:
         raw = synthesize(competition_id, Path(tmp) / "raw", seed=seed, size=size)
-        return prepare(competition_id, raw, data_dir, overwrite=True, gold=True)
+        return prepare(
+            competition_id, raw, data_dir, overwrite=True, gold=True, description=synthetic_description(comp)
+        )
