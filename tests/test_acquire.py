@@ -239,3 +239,36 @@ def test_without_kaggle_credentials_prepare_fails_fast(tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr
     assert "kaggle.json" in lines[0]
     assert "KAGGLE_API_TOKEN" in lines[0]
+
+
+def test_many_competitions_in_parallel_and_id_forms(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["prepare", "-c", "spaceship-titanic", "random-acts-of-pizza", "--synthetic", "--jobs", "2",
+              "--size", "60", "--data-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for cid in ("spaceship-titanic", "random-acts-of-pizza"):
+        assert is_ready(get_competition(cid), tmp_path, verify=False)
+    again = CliRunner().invoke(cli, ["prepare", "-c", "spaceship-titanic,random-acts-of-pizza", "--synthetic",
+                                     "--data-dir", str(tmp_path)])  # fmt: skip
+    assert again.output.count("skipped") == 2
+
+
+def test_upstream_made_data_dir_works_unchanged(tmp_path: Path) -> None:
+    """A data dir as upstream's `mlebench prepare` leaves it: prepared/{public,private} + description, nothing of
+    ours (no .verified.json, no .cache, no leaderboard)."""
+    import shutil
+
+    from inspect_mlebench.data.prepare import prepare_synthetic
+    from inspect_mlebench.grading import grade
+
+    ours = tmp_path / "ours"
+    prepare_synthetic(CID, ours, size=80)
+    upstream = tmp_path / "upstream"
+    shutil.copytree(ours / CID / "prepared", upstream / CID / "prepared")
+    gold = upstream / CID / "prepared" / "private" / "gold_submission.csv"
+    assert grade(CID, gold, upstream).score == 1.0
+    result = CliRunner().invoke(cli, ["doctor", "--data-dir", str(upstream), "--no-verify", "--json"])
+    [row] = json.loads(result.output)
+    assert row["prepared"] is True
+    assert row["status"] == "leaderboard missing"

@@ -116,7 +116,14 @@ def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> 
 
 
 @cli.command("prepare")
-@click.option("-c", "--competition", "competition_ids", multiple=True, help="Competition id (repeatable).")
+@click.argument("more_ids", nargs=-1, metavar="[ID]...")
+@click.option(
+    "-c",
+    "--competition",
+    "competition_ids",
+    multiple=True,
+    help="Competition id; `-c a b c`, `-c a -c b` and `-c a,b` all work.",
+)
 @click.option("--split", "-s", default=None, help="Every competition of a split (or a .txt file of ids).")
 @click.option(
     "--data-dir",
@@ -163,6 +170,7 @@ def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> 
 )
 @click.option("--overwrite", is_flag=True, help="Prepare again even if already prepared.")
 def prepare_command(
+    more_ids: tuple[str, ...],
     competition_ids: tuple[str, ...],
     split: str | None,
     data_dir: Path | None,
@@ -186,7 +194,8 @@ def prepare_command(
     if sum([from_zip is not None, raw_dir is not None, synthetic]) > 1:
         raise click.UsageError("choose at most one of --from-zip, --raw-dir and --synthetic")
     try:
-        ids = list(competition_ids) + (load_split(split) if split else [])
+        named = [part for value in (*competition_ids, *more_ids) for part in value.split(",") if part]
+        ids = named + (load_split(split) if split else [])
     except RegistryError as err:
         raise _fail(err) from err
     if not ids:
