@@ -173,9 +173,9 @@ def test_cli_prepare_synthetic(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["prepare", "-c", CID, "--synthetic", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / CID / "prepared" / "private" / "gold_submission.csv").is_file()
-    both = CliRunner().invoke(cli, ["prepare", "-c", CID])
+    both = CliRunner().invoke(cli, ["prepare", "-c", CID, "--synthetic", "--raw-dir", str(tmp_path)])
     assert both.exit_code == 2
-    assert "exactly one of --raw-dir and --synthetic" in both.output
+    assert "at most one of --from-zip, --raw-dir and --synthetic" in both.output
 
 
 def test_parsed_answers_are_cached_and_invalidated(tmp_path: Path) -> None:
