@@ -163,7 +163,7 @@ def test_agent_shares_the_validators_namespace_and_sets_no_network_of_its_own(
     assert agent["x-local"] is True
     assert agent["image"] == "inspect-mlebench-agent:test-slim"
     assert agent["environment"]["COMPETITION_ID"] == COMP_ID
-    assert agent["environment"]["VALIDATOR_URL"] == "http://localhost:5000"
+    assert agent["environment"]["VALIDATOR_URL"] == "http://localhost:5000/validate"
 
 
 @pytest.mark.parametrize(("cpus", "threads"), [(0.5, "1"), (1.0, "1"), (2.7, "2"), (36.0, "36")])
@@ -232,7 +232,7 @@ def test_custom_validator_port(comp: Competition, data_dir: Path) -> None:
     agent, validator = services(render_compose(comp, data_dir, opts(validator_port=5050)))
     assert "--port 5050" in validator["command"][2]
     assert "127.0.0.1:5050/health" in validator["healthcheck"]["test"][3]
-    assert agent["environment"]["VALIDATOR_URL"] == "http://localhost:5050"
+    assert agent["environment"]["VALIDATOR_URL"] == "http://localhost:5050/validate"
 
 
 @pytest.mark.parametrize(

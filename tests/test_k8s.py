@@ -126,7 +126,7 @@ def test_validator_is_reachable_by_name(comp: Competition) -> None:
     assert "--host 0.0.0.0 --port 5050" in validator["command"][2]
     assert validator["readinessProbe"]["httpGet"] == {"path": "/health", "port": 5050}
     env = {e["name"]: e["value"] for e in agent["env"]}
-    assert env["VALIDATOR_URL"] == "http://validator:5050"
+    assert env["VALIDATOR_URL"] == "http://validator:5050/validate"
     assert env["COMPETITION_ID"] == COMP_ID
 
 

@@ -277,6 +277,25 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
         click.echo(f"no competitions found in {root}; prepare some with `inspect-mlebench prepare`")
 
 
+@cli.command("validator-server")
+@click.option("-c", "--competition", "competition_id", required=True, help="The one competition this validator serves.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Data dir holding its answers.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (keep loopback in the sandbox).")
+@click.option("--port", default=5000, show_default=True, help="Listen port (never 13131, the agent bridge's).")
+@click.option(
+    "--max-bytes", default=1 << 30, show_default=True, help="Largest upload accepted; larger ones get HTTP 413."
+)
+def validator_server_command(competition_id: str, data_dir: Path | None, host: str, port: int, max_bytes: int) -> None:
+    """Serve POST /validate (valid/invalid + reason, never a score) and GET /health until SIGTERM/SIGINT."""
+    from inspect_mlebench.sandbox.validator_server import ValidatorStartupError, create_server, serve
+
+    try:
+        server = create_server(competition_id, data_dir, host=host, port=port, max_bytes=max_bytes)
+    except ValidatorStartupError as err:
+        raise _fail(err) from err
+    serve(server)
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -94,6 +94,13 @@ def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None], cach
     return frame
 
 
+def graded_answer_columns(comp: Competition) -> list[str] | None:
+    """The answer columns grading reads (None: all of them, for custom graders). Shared with the validator, which
+    warms the answers cache with exactly this entry at start-up."""
+    spec = comp.grading
+    return [spec.id_column, *spec.target_columns] if spec.grader is None and spec.id_column else None
+
+
 def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Score a submission with the metric library, following the config's id and target columns."""
     assert spec.id_column is not None
@@ -149,9 +156,7 @@ def grade(
 ) -> CompetitionReport:
     comp = get_competition(competition_id)
     path = Path(submission_path)
-    spec = comp.grading
-    declared = [spec.id_column, *spec.target_columns] if spec.grader is None and spec.id_column else None
-    answers = load_answers(comp, data_dir, declared)
+    answers = load_answers(comp, data_dir, graded_answer_columns(comp))
     exists = path.is_file() and path.suffix.lower() == ".csv"
     score: float | None = None
     reason: str | None = None

@@ -256,7 +256,7 @@ def render_compose(
 
     agent_env = {
         "COMPETITION_ID": comp.id,
-        "VALIDATOR_URL": f"http://localhost:{port}",
+        "VALIDATOR_URL": f"http://localhost:{port}/validate",
         **_thread_env(options.cpus),
     }
     if gpus == 0:

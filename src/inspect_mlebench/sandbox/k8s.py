@@ -4,7 +4,8 @@ Written as values rather than converted from the compose file because the conver
 (`deploy...devices` for GPUs, `shm_size`) and reads host binds as PVC names. Differences from the docker layout,
 all forced by Kubernetes:
 - Each service is its own pod, so the agent cannot share the validator's loopback. The validator listens on all
-  interfaces of its pod and gets a DNS record; the agent reaches it at `http://validator:<port>` (`VALIDATOR_URL`).
+  interfaces of its pod and gets a DNS record; the agent reaches it at `http://validator:<port>/validate`
+  (`VALIDATOR_URL`).
 - No internet is the chart's Cilium egress policy with empty `allowDomains`/`allowEntities`/`allowCIDR`: pods reach
   only their own sandbox and namespace DNS. `networkIsolated` is not used: it would also cut agent -> validator.
 - Data comes from an existing PVC laid out like the data dir (`<id>/prepared/{public,private}`), mounted read-only
@@ -116,7 +117,7 @@ def render_k8s_values(
         "env": _env(
             {
                 "COMPETITION_ID": comp.id,
-                "VALIDATOR_URL": f"http://{VALIDATOR_SERVICE}:{port}",
+                "VALIDATOR_URL": f"http://{VALIDATOR_SERVICE}:{port}/validate",
                 **_threads(options.cpus),
                 **({} if gpus else {"NVIDIA_VISIBLE_DEVICES": "void"}),
             }
