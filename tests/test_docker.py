@@ -51,7 +51,7 @@ def test_compose_build_up_exec_down(base_image: str) -> None:
         nets = _compose(project, base_image, "exec", "-T", "default", "ls", "/sys/class/net")
         assert nets.stdout.split() == ["lo"], "network_mode: none must leave only the loopback interface"
     finally:
-        down = _compose(project, base_image, "down", "--volumes", "--remove-orphans")
+        down = _compose(project, base_image, "down", "--volumes", "--remove-orphans", "--rmi", "local")
     assert down.returncode == 0, down.stderr
     left = subprocess.run(
         ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],

@@ -296,6 +296,62 @@ def validator_server_command(competition_id: str, data_dir: Path | None, host: s
     serve(server)
 
 
+@cli.command("build-images")
+@click.option(
+    "--profile",
+    type=click.Choice(["slim", "full"]),
+    default="slim",
+    show_default=True,
+    help="Agent image profile: slim (tabular ML stack, CPU) or full (adds torch & co., CUDA).",
+)
+@click.option(
+    "--base-image",
+    default=None,
+    help="Base image (default debian:bookworm-slim, or $INSPECT_MLEBENCH_BASE_IMAGE); a CUDA runtime "
+    "image on GPU hosts.",
+)
+@click.option(
+    "--wheels",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Install Python packages only from this folder of wheels (builds without network).",
+)
+@click.option(
+    "--download-wheels", is_flag=True, help="Fetch the wheels with the host's pip first, then build offline from them."
+)
+@click.option(
+    "--python-version",
+    default="3.11",
+    show_default=True,
+    help="The base image's python3 version, for --download-wheels.",
+)
+@click.option("--only", type=click.Choice(["agent", "validator"]), default=None, help="Build just one image.")
+def build_images_command(
+    profile: str,
+    base_image: str | None,
+    wheels: Path | None,
+    download_wheels: bool,
+    python_version: str,
+    only: str | None,
+) -> None:
+    """Build the agent and validator images, tagged with this package's version."""
+    import os
+
+    from inspect_mlebench.sandbox.images import DEFAULT_BASE_IMAGE, ImageBuildError, build_images
+
+    if wheels is not None and download_wheels:
+        raise click.UsageError("choose one of --wheels and --download-wheels")
+    base = base_image or os.environ.get("INSPECT_MLEBENCH_BASE_IMAGE") or DEFAULT_BASE_IMAGE
+    try:
+        results = build_images(profile=profile, base_image=base, wheels=wheels,  # type: ignore[arg-type]
+                               download=download_wheels, python_version=python_version,
+                               only=only)  # type: ignore[arg-type]  # fmt: skip
+    except ImageBuildError as err:
+        raise _fail(err) from err
+    for r in results:
+        click.echo(f"{r.image}: {r.size_bytes / 2**20:.0f} MiB, built in {r.seconds:.0f} s")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

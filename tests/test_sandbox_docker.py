@@ -1,0 +1,112 @@
+"""The real sandbox under Inspect's docker provider: built images, generated compose, isolation, validation.
+
+Marked `docker`: CI runs it against a real engine. Builds the slim agent image and the validator image (wheels are
+fetched by the host's pip, so the build needs no network), prepares spaceship-titanic synthetically, and probes
+the running sandbox from inside the agent's container as `nonroot` and as root.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inspect_ai import Task, eval
+from inspect_ai.dataset import Sample
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import sandbox
+
+from inspect_mlebench import get_competition
+from inspect_mlebench.data.prepare import prepare_synthetic
+from inspect_mlebench.sandbox.compose import SandboxOptions, write_compose
+from inspect_mlebench.sandbox.images import agent_image, build_images, validator_image
+
+pytestmark = pytest.mark.docker
+
+CID = "spaceship-titanic"
+
+
+@pytest.fixture(scope="module")
+def images(base_image: str) -> tuple[str, str]:
+    build_images(profile="slim", base_image=base_image, download=True)
+    return agent_image("slim"), validator_image()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    prepare_synthetic(CID, root, size=80)
+    return root
+
+
+PROBES: dict[str, tuple[str, str]] = {
+    # name: (user, shell command); the scorer checks each result
+    "answers_nonroot": ("nonroot", "find / -xdev \\( -name gold_submission.csv -o -path '*prepared/private*' "
+                        "-o -path '/private*' \\) -print 2>/dev/null | head -5"),
+    "answers_root": ("root", "find / -xdev \\( -name gold_submission.csv -o -path '*prepared/private*' "
+                     "-o -path '/private*' \\) -print 2>/dev/null | head -5"),
+    "https": ("nonroot", "python3 -c \"import urllib.request; urllib.request.urlopen('https://pypi.org/simple/six/', "
+              "timeout=5)\" && echo REACHED || echo BLOCKED"),
+    "pip": ("root", "timeout 60 pip download --no-deps -d /tmp/dl six >/dev/null 2>&1 && echo REACHED || echo BLOCKED"),
+    "validate_sample": ("nonroot", "curl -sS -F file=@/home/data/sample_submission.csv http://localhost:5000/validate"),
+    "validate_broken": ("nonroot", "printf 'PassengerId\\n0001_01\\n' > /tmp/bad.csv; "
+                        "/home/validate_submission.sh /tmp/bad.csv; echo EXIT=$?"),
+    "submission_writable": ("nonroot", "touch /home/submission/probe && echo WRITABLE || echo DENIED"),
+    "data_readonly_nonroot": ("nonroot", "touch /home/data/probe 2>/dev/null && echo WRITABLE || echo DENIED"),
+    "data_readonly_root": ("root", "touch /home/data/probe 2>/dev/null && echo WRITABLE || echo DENIED"),
+    "threads": ("nonroot", "echo $OMP_NUM_THREADS $COMPETITION_ID"),
+}  # fmt: skip
+
+
+@solver
+def _probe() -> Solver:
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        results: dict[str, str] = {}
+        for name, (user, command) in PROBES.items():
+            out = await sandbox().exec(["bash", "-c", command], user=user, timeout=180)
+            results[name] = out.stdout.strip()
+        state.store.set("probes", results)
+        return state
+
+    return solve
+
+
+@scorer(metrics=[mean()])
+def _collect() -> Scorer:
+    async def score(state: TaskState, target: Target) -> Score:
+        return Score(value=1.0, explanation=json.dumps(state.store.get("probes")))
+
+    return score
+
+
+def _run(compose: Path, tmp_path: Path) -> dict[str, Any]:
+    task = Task(dataset=[Sample(input="probe", id=CID)], solver=_probe(), scorer=_collect(),
+                sandbox=("docker", str(compose)))  # fmt: skip
+    [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success", log.error
+    assert log.samples is not None
+    probes: dict[str, Any] = log.samples[0].store["probes"]
+    return probes
+
+
+def test_sandbox_isolation_and_validation(images: tuple[str, str], data_dir: Path, tmp_path: Path) -> None:
+    agent, validator = images
+    options = SandboxOptions(gpus=0, cpus=1, memory_gb=2, shm_size_gb=1, internet=False, agent_image=agent,
+                             validator_image=validator)  # fmt: skip
+    compose = write_compose(get_competition(CID), data_dir, options, cache_dir=tmp_path / "compose")
+    probes = _run(compose, tmp_path)
+    assert probes["answers_nonroot"] == "", probes["answers_nonroot"]
+    assert probes["answers_root"] == "", probes["answers_root"]
+    assert probes["https"].endswith("BLOCKED"), probes["https"]
+    assert probes["pip"] == "BLOCKED"
+    assert json.loads(probes["validate_sample"]) == {"valid": True, "reason": "Submission is valid."}
+    broken = probes["validate_broken"]
+    assert '"valid": false' in broken
+    assert "Transported" in broken
+    assert broken.endswith("EXIT=1")
+    assert probes["submission_writable"] == "WRITABLE"
+    assert probes["data_readonly_nonroot"] == "DENIED"
+    assert probes["data_readonly_root"] == "DENIED"
+    assert probes["threads"] == f"1 {CID}"
