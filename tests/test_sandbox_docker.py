@@ -8,6 +8,9 @@ the running sandbox from inside the agent's container as `nonroot` and as root.
 from __future__ import annotations
 
 import json
+import shlex
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +64,10 @@ PROBES: dict[str, tuple[str, str]] = {
 
 
 @solver
-def _probe() -> Solver:
+def _probe(probes: dict[str, tuple[str, str]]) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         results: dict[str, str] = {}
-        for name, (user, command) in PROBES.items():
+        for name, (user, command) in probes.items():
             out = await sandbox().exec(["bash", "-c", command], user=user, timeout=180)
             results[name] = out.stdout.strip()
         state.store.set("probes", results)
@@ -81,8 +84,8 @@ def _collect() -> Scorer:
     return score
 
 
-def _run(compose: Path, tmp_path: Path) -> dict[str, Any]:
-    task = Task(dataset=[Sample(input="probe", id=CID)], solver=_probe(), scorer=_collect(),
+def _run(compose: Path, tmp_path: Path, probes: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    task = Task(dataset=[Sample(input="probe", id=CID)], solver=_probe(probes), scorer=_collect(),
                 sandbox=("docker", str(compose)))  # fmt: skip
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
     assert log.status == "success", log.error
@@ -96,7 +99,7 @@ def test_sandbox_isolation_and_validation(images: tuple[str, str], data_dir: Pat
     options = SandboxOptions(gpus=0, cpus=1, memory_gb=2, shm_size_gb=1, internet=False, agent_image=agent,
                              validator_image=validator)  # fmt: skip
     compose = write_compose(get_competition(CID), data_dir, options, cache_dir=tmp_path / "compose")
-    probes = _run(compose, tmp_path)
+    probes = _run(compose, tmp_path, PROBES)
     assert probes["answers_nonroot"] == "", probes["answers_nonroot"]
     assert probes["answers_root"] == "", probes["answers_root"]
     assert probes["https"].endswith("BLOCKED"), probes["https"]
@@ -110,3 +113,50 @@ def test_sandbox_isolation_and_validation(images: tuple[str, str], data_dir: Pat
     assert probes["data_readonly_nonroot"] == "DENIED"
     assert probes["data_readonly_root"] == "DENIED"
     assert probes["threads"] == f"1 {CID}"
+
+
+def _host_server() -> ThreadingHTTPServer:
+    """A server on this machine that containers can reach only through a bridge network's gateway."""
+
+    class Pong(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"pong")
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("0.0.0.0", 0), Pong)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _via_gateway(port: int) -> tuple[str, str]:
+    """Fetch the host server through the container's default gateway; NO-ROUTE when there is none."""
+    script = (
+        "import socket, struct, urllib.request\n"
+        "gw = None\n"
+        "for line in open('/proc/net/route').read().splitlines()[1:]:\n"
+        "    f = line.split()\n"
+        "    if f[1] == '00000000':\n"
+        "        gw = socket.inet_ntoa(struct.pack('<L', int(f[2], 16)))\n"
+        f"print(urllib.request.urlopen(f'http://{{gw}}:{port}/', timeout=10).read().decode() if gw else 'NO-ROUTE')\n"
+    )
+    return "nonroot", f"python3 -c {shlex.quote(script)}"
+
+
+@pytest.mark.parametrize("internet", [True, False])
+def test_internet_option(images: tuple[str, str], data_dir: Path, tmp_path: Path, internet: bool) -> None:
+    agent, validator = images
+    server = _host_server()
+    try:
+        options = SandboxOptions(gpus=0, cpus=1, memory_gb=2, shm_size_gb=1, internet=internet, agent_image=agent,
+                                 validator_image=validator)  # fmt: skip
+        compose = write_compose(get_competition(CID), data_dir, options, cache_dir=tmp_path / "compose")
+        probes = _run(compose, tmp_path, {"gateway": _via_gateway(server.server_address[1]),
+                                          "validator": PROBES["validate_sample"]})  # fmt: skip
+    finally:
+        server.shutdown()
+    assert probes["gateway"] == ("pong" if internet else "NO-ROUTE")
+    assert json.loads(probes["validator"])["valid"] is True  # the validator is reachable either way
