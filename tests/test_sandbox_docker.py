@@ -90,8 +90,8 @@ def _run(compose: Path, tmp_path: Path, probes: dict[str, tuple[str, str]]) -> d
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
     assert log.status == "success", log.error
     assert log.samples is not None
-    probes: dict[str, Any] = log.samples[0].store["probes"]
-    return probes
+    results: dict[str, Any] = log.samples[0].store["probes"]
+    return results
 
 
 def test_sandbox_isolation_and_validation(images: tuple[str, str], data_dir: Path, tmp_path: Path) -> None:
