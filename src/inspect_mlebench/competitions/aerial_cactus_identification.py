@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
+from inspect_mlebench.competitions._synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
 from inspect_mlebench.tables import read_csv
 
 ID = "id"
@@ -60,22 +58,13 @@ def _tile(gen: np.random.Generator, has_cactus: int) -> bytes:
         col, top = int(gen.integers(4, SIDE - 8)), int(gen.integers(0, SIDE // 3))
         width, length = int(gen.integers(3, 7)), int(gen.integers(SIDE // 2, SIDE))
         pixels[top : top + length, col : col + width] = np.array([70, 115, 55]) + gen.normal(0, 10, 3)
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(pixels)
 
 
 def _write_zip(path: Path, folder: str, ids: list[str], images: list[bytes]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for image_id, data in zip(ids, images, strict=True):
-            archive.writestr(_member(f"{folder}/{image_id}"), data)
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    """A fixed timestamp, so the same seed gives byte-identical archives."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+            archive.writestr(zip_member(f"{folder}/{image_id}"), data)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import jpeg_bytes, rng, write_csv, zip_member
 
 ID = "id"
 TARGET = "label"
@@ -86,16 +84,7 @@ def _photo(gen: np.random.Generator, is_dog: bool) -> bytes:
     coat = np.array([150, 100, 60] if is_dog else [120, 125, 140], dtype=float)
     background = gen.uniform(60, 200) + gen.normal(0, 15, (SIDE, SIDE, 3))
     pixels = np.where(body[..., None], coat + gen.normal(0, 15, (SIDE, SIDE, 3)), background)
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    """A fixed timestamp, so the same seed gives byte-identical archives."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+    return jpeg_bytes(pixels)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:
@@ -105,10 +94,10 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out / "train.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for i in range(n_cats):
-            archive.writestr(_member(f"train/cat.{i}.jpg"), _photo(gen, is_dog=False))
+            archive.writestr(zip_member(f"train/cat.{i}.jpg"), _photo(gen, is_dog=False))
         for i in range(size - n_cats):
-            archive.writestr(_member(f"train/dog.{i}.jpg"), _photo(gen, is_dog=True))
+            archive.writestr(zip_member(f"train/dog.{i}.jpg"), _photo(gen, is_dog=True))
     with zipfile.ZipFile(out / "test.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for i in range(1, n_test + 1):
-            archive.writestr(_member(f"test/{i}.jpg"), _photo(gen, is_dog=bool(gen.random() < 0.5)))
+            archive.writestr(zip_member(f"test/{i}.jpg"), _photo(gen, is_dog=bool(gen.random() < 0.5)))
     write_csv(pd.DataFrame({ID: range(1, n_test + 1), TARGET: 0.5}), out / "sample_submission.csv")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import zipfile
@@ -10,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import jpeg_bytes, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "name"
@@ -95,9 +93,7 @@ def _photo(gen: np.random.Generator, invasive: bool) -> bytes:
         y, x = gen.integers(4, 20, size=2)
         side = gen.integers(8, 13)
         pixels[y : y + side, x : x + side] = gen.normal((150, 130, 220), 15, (side, side, 3))
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(pixels)
 
 
 def _write_images(gen: np.random.Generator, folder: Path, names: np.ndarray, flags: np.ndarray) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import colorsys
-import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import jpeg_bytes, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "image_id"
@@ -81,9 +79,7 @@ def _photo(gen: np.random.Generator, label_index: int) -> bytes:
         for _ in range(4):
             y, x = gen.integers(0, 24, size=2)
             pixels[y : y + 8, x : x + 8] = gen.normal(hue, 10, (8, 8, 3))
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(pixels)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

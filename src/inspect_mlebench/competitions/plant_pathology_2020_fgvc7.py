@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.competitions._synth import jpeg_bytes, rng, write_csv
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.metrics import mean_column_roc_auc
 from inspect_mlebench.tables import read_csv
@@ -67,9 +65,7 @@ def _photo(gen: np.random.Generator, condition: str) -> bytes:
         for _ in range(3):
             y, x = gen.integers(0, 27, size=2)
             pixels[y : y + 5, x : x + 5] = gen.normal(_SPOTS[kind], 10, (5, 5, 3))
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(pixels)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:
