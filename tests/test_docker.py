@@ -84,10 +84,15 @@ def _probe_scorer() -> Scorer:
     return score
 
 
-def test_inspect_docker_sandbox_end_to_end(base_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("provider", ["docker", "mlebench_docker"])
+def test_inspect_docker_sandbox_end_to_end(
+    base_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    import inspect_mlebench._registry  # noqa: F401  (registers the mlebench_docker provider)
+
     monkeypatch.setenv("BASE_IMAGE", base_image)
     task = Task(
-        dataset=[Sample(input="probe")], solver=_probe(), scorer=_probe_scorer(), sandbox=("docker", str(SMOKE))
+        dataset=[Sample(input="probe")], solver=_probe(), scorer=_probe_scorer(), sandbox=(provider, str(SMOKE))
     )
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error

@@ -4,4 +4,8 @@ Inspect imports this module at every `inspect` start, for every eval, so it must
 objects it registers and nothing heavy (no pandas, scikit-learn or docker at import time).
 """
 
+from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
+
+__all__ = ["MlebenchDockerSandboxEnvironment"]
+
 # Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).
