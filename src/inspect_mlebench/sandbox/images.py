@@ -152,3 +152,21 @@ def build_images(
             ctx = _context("agent", wheels, root)
             results.append(_build(ctx, agent_image(profile), {"BASE_IMAGE": base_image, "PROFILE": profile}, run))
     return results
+
+
+def ensure_images(
+    *,
+    profile: Profile = "slim",
+    base_image: str = DEFAULT_BASE_IMAGE,
+    wheels: Path | None = None,
+    run: Runner = subprocess.run,
+) -> list[BuildResult]:
+    """Build whichever of the two images is missing (what a task does before its first sample); [] if both exist."""
+    missing_agent = not image_exists(agent_image(profile), run)
+    missing_validator = not image_exists(validator_image(), run)
+    if not (missing_agent or missing_validator):
+        return []
+    only: Literal["agent", "validator"] | None = None
+    if missing_agent != missing_validator:
+        only = "agent" if missing_agent else "validator"
+    return build_images(profile=profile, base_image=base_image, wheels=wheels, only=only, run=run)
