@@ -4,8 +4,10 @@ Inspect imports this module at every `inspect` start, for every eval, so it must
 objects it registers and nothing heavy (no pandas, scikit-learn or docker at import time).
 """
 
+from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
+from inspect_mlebench.scorer import mlebench_scorer
 
-__all__ = ["MlebenchDockerSandboxEnvironment"]
+__all__ = ["MlebenchDockerSandboxEnvironment", "mlebench_scorer", "mlebench_seeds"]
 
 # Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).
