@@ -110,26 +110,25 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @solver
-def _submit_by_epoch(data_dir: Path, target: Path) -> Solver:
+def _submit_by_epoch(data_dir: Path, target: str) -> Solver:
     """Epochs 1 and 3 submit the gold answers (a medal), epoch 2 the sample submission (none)."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         prepared = data_dir / CID / "prepared"
         chosen = prepared / ("private/gold_submission.csv" if state.epoch != 2 else "public/sample_submission.csv")
-        await sandbox().write_file(str(target), chosen.read_text())
+        await sandbox().write_file(target, chosen.read_text())
         return state
 
     return solve
 
 
 def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Path) -> None:
-    submission = (
-        tmp_path / "home" / "submission" / "submission.csv"
-    )  # the local sandbox maps absolute paths to the host
+    # relative: each epoch's local sandbox has its own directory (epochs run concurrently)
+    submission = "submission.csv"
     task = Task(
         dataset=[Sample(input="solve", id=CID, metadata={"competition_id": CID, "complexity": "dev"})],
         solver=_submit_by_epoch(data_dir, submission),
-        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=str(submission)),
+        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
         epochs=Epochs(3, mlebench_seeds()),
         sandbox="local",
     )
@@ -148,9 +147,8 @@ def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Pa
     assert graded.metadata is not None
     assert graded.metadata["competition_id"] == CID
 
-    # re-grade the log with no sandbox: the stored copy of each submission gives the same scores
-    submission.unlink()
-    rescorer = mlebench_scorer(data_dir=str(data_dir), submission_path=str(submission))
+    # re-grade the log with no sandbox (the sandboxes and their files are gone): the stored copies give the same
+    rescorer = mlebench_scorer(data_dir=str(data_dir), submission_path=submission)
     rescored = score(log, rescorer, epochs_reducer=mlebench_seeds(), action="overwrite")
     assert rescored.samples is not None
 
