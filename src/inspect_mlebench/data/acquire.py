@@ -8,6 +8,7 @@ so a prepare killed at any point leaves the previous state or a finished one. Pr
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from inspect_mlebench.data.paths import competition_dir, resolve_data_dir
 from inspect_mlebench.data.prepare import (
     PreparationError,
     is_prepared,
+    placeholder_description,
     prepare,
     prepare_synthetic,
 )
@@ -87,22 +89,22 @@ def _extract_raw(comp: Competition, archive: Path, root: Path, *, skip_verificat
     return raw
 
 
-def _description(comp: Competition) -> tuple[str, str | None]:
-    """Upstream's description.md (fetched at the pinned commit, cached), or our own short text when unreachable."""
-    from inspect_mlebench.data.prepare import synthetic_description
+def _description(comp: Competition) -> tuple[str, list[str]]:
+    """Upstream's description.md (fetched at the pinned commit, cached), or our own short text when unreachable;
+    the obfuscated variant is cached alongside so `description="obfuscated"` evals run offline."""
     from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_description
 
+    notes: list[str] = []
     try:
         text = fetch_description(comp)
-        fetch_description(comp, obfuscated=True)  # cached now, so `description="obfuscated"` evals run offline
-        return text, None
     except UpstreamFetchError as err:
-        text = (
-            synthetic_description(comp)
-            .replace("(synthetic data)", "")
-            .replace("This is a small synthetic stand-in for", "Upstream's description could not be fetched for")
-        )
-        return text, f"description not fetched ({err}); wrote a short placeholder, re-run prepare when online"
+        text = placeholder_description(comp)
+        notes.append(f"description not fetched ({err}); wrote a short placeholder, re-run prepare when online")
+    try:
+        fetch_description(comp, obfuscated=True)
+    except UpstreamFetchError as err:
+        notes.append(f"obfuscated description not cached ({err})")
+    return text, notes
 
 
 def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | None) -> Outcome:
@@ -128,9 +130,8 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
 
                 archive = download_competition_zip(comp.id, root, api=kaggle_api)  # type: ignore[arg-type]
             raw = extracted = _extract_raw(comp, archive, root, skip_verification=opts.skip_verification)
-        description, note = _description(comp)
-        if note:
-            notes.append(note)
+        description, description_notes = _description(comp)
+        notes += description_notes
         prepare(comp.id, raw, data_dir, overwrite=True, description=description)
         if verify:
             mismatches = prepared_mismatches(comp, root)
@@ -182,7 +183,7 @@ def prepare_competitions(
     if (opts.raw_dir is not None or opts.from_zip is not None) and len(competition_ids) != 1:
         raise PreparationError("--raw-dir and --from-zip prepare one competition; pass a single -c")
     comps = [get_competition(cid) for cid in competition_ids]
-    opts = PrepareOptions(**{**opts.__dict__, "data_dir": resolve_data_dir(opts.data_dir)})
+    opts = dataclasses.replace(opts, data_dir=resolve_data_dir(opts.data_dir))
     api = _preflight([c.id for c in comps], opts)
 
     def run(comp: Competition) -> Outcome:

@@ -139,16 +139,30 @@ def prepare(
     return target
 
 
+def _scoring_note(comp: Competition) -> str:
+    return (
+        f"Submissions are scored with `{comp.grading.metric}` ({comp.grading.direction} is better). Write predictions "
+        "for every test item in the format of the sample submission in this directory.\n"
+    )
+
+
 def synthetic_description(comp: Competition) -> str:
     """What the agent reads for synthetic data: our own short text, since upstream's describes the real data."""
-    direction = "higher" if comp.grading.direction == "higher" else "lower"
     return (
         f"# {comp.name} (synthetic data)\n\n"
         f"This is a small synthetic stand-in for the Kaggle competition `{comp.id}`, generated offline by "
         "inspect-mlebench. The files in this directory follow the real competition's layout (names, columns, id "
         "formats and media types) but the values are generated, with a signal a model can learn.\n\n"
-        f"Submissions are scored with `{comp.grading.metric}` ({direction} is better). Write predictions for every "
-        "test item in the format of the sample submission in this directory.\n"
+        + _scoring_note(comp)
+    )
+
+
+def placeholder_description(comp: Competition) -> str:
+    """What the agent reads when upstream's description could not be fetched (re-running prepare online fixes it)."""
+    return (
+        f"# {comp.name}\n\n"
+        f"Upstream's description could not be fetched for the Kaggle competition `{comp.id}`. The files in this "
+        "directory are the competition's data.\n\n" + _scoring_note(comp)
     )
 
 
