@@ -7,7 +7,8 @@ objects it registers and nothing heavy (no pandas, scikit-learn or docker at imp
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.solvers.aide import aide
 
-__all__ = ["MlebenchDockerSandboxEnvironment", "mlebench_scorer", "mlebench_seeds"]
+__all__ = ["MlebenchDockerSandboxEnvironment", "aide", "mlebench_scorer", "mlebench_seeds"]
 
 # Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).
