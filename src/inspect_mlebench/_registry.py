@@ -4,11 +4,22 @@ Inspect imports this module at every `inspect` start, for every eval, so it must
 objects it registers and nothing heavy (no pandas, scikit-learn or docker at import time).
 """
 
+from inspect_mlebench.baseline.model import BaselineModelAPI
+from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
-from inspect_mlebench.solvers.aide import aide
+from inspect_mlebench.task import mlebench, mlebench_demo, mlebench_lite
 
-__all__ = ["MlebenchDockerSandboxEnvironment", "aide", "mlebench_scorer", "mlebench_seeds"]
+__all__ = [
+    "COMPETITION_TASKS",
+    "BaselineModelAPI",
+    "MlebenchDockerSandboxEnvironment",
+    "mlebench",
+    "mlebench_demo",
+    "mlebench_lite",
+    "mlebench_scorer",
+    "mlebench_seeds",
+]
 
 # Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).

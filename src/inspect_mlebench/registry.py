@@ -54,6 +54,12 @@ KnownIssueKind = Literal[
     "harness_deviation",  # this harness deliberately differs from upstream here, and says why
 ]
 
+# Kinds whose presence makes a competition's score not comparable with a clean run (what known_issues="exclude"
+# drops and "flag" marks); the other kinds concern acquisition or documentation only.
+SCORE_AFFECTING_KINDS: frozenset[str] = frozenset(
+    {"leak", "broken_data", "crowded_leaderboard", "checksum_drift", "harness_deviation"}
+)
+
 CompetitionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
 FunctionRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
 Md5 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -174,6 +180,10 @@ class Competition(_Strict):
         if dupes:
             raise ValueError(f"duplicate known_issues ids: {', '.join(dupes)}")
         return self
+
+    @property
+    def score_affecting_issues(self) -> tuple[KnownIssue, ...]:
+        return tuple(issue for issue in self.known_issues if issue.kind in SCORE_AFFECTING_KINDS)
 
     @property
     def status(self) -> ImplementationStatus:

@@ -99,7 +99,9 @@ def mlebench_scorer(data_dir: str | None = None, submission_path: str = SUBMISSI
     async def score(state: TaskState, target: Target) -> Score:
         competition_id = str(state.metadata.get("competition_id") or state.sample_id)
         content, problem = await _submission(state, submission_path)
-        report = await anyio.to_thread.run_sync(_grade, competition_id, content, data_dir, submission_path)
+        # The task records each sample's data dir, so `inspect score --scorer ...` re-grades with no -S at all.
+        root = data_dir or state.metadata.get("data_dir")
+        report = await anyio.to_thread.run_sync(_grade, competition_id, content, root, submission_path)
         if problem:  # the file exists but could not be read back: invalid, with the reason
             report.update(submission_exists=True, invalid_reason=problem)
         return Score(

@@ -22,7 +22,7 @@ from filelock import FileLock
 
 from inspect_mlebench.data.archive import extract
 from inspect_mlebench.data.checksums import ChecksumError, prepared_mismatches, zip_mismatch
-from inspect_mlebench.data.paths import competition_dir, resolve_data_dir
+from inspect_mlebench.data.paths import competition_dir, resolve_data_dir, synthetic_data_dir
 from inspect_mlebench.data.prepare import (
     PreparationError,
     is_prepared,
@@ -183,7 +183,8 @@ def prepare_competitions(
     if (opts.raw_dir is not None or opts.from_zip is not None) and len(competition_ids) != 1:
         raise PreparationError("--raw-dir and --from-zip prepare one competition; pass a single -c")
     comps = [get_competition(cid) for cid in competition_ids]
-    opts = dataclasses.replace(opts, data_dir=resolve_data_dir(opts.data_dir))
+    root = synthetic_data_dir(opts.data_dir) if opts.synthetic else resolve_data_dir(opts.data_dir)
+    opts = dataclasses.replace(opts, data_dir=root)
     api = _preflight([c.id for c in comps], opts)
 
     def run(comp: Competition) -> Outcome:

@@ -25,6 +25,12 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return Path(data_dir).expanduser() if data_dir else default_data_dir()
 
 
+def synthetic_data_dir(data_dir: str | Path | None) -> Path:
+    """Where synthetic data goes: the given dir, else `synthetic/` under the default one, so generated data never
+    sits where a real run would take it for the competition's real data."""
+    return Path(data_dir).expanduser() if data_dir else default_data_dir() / "synthetic"
+
+
 def competition_dir(data_dir: str | Path | None, competition_id: str) -> Path:
     return resolve_data_dir(data_dir) / competition_id
 

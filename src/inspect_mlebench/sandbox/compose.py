@@ -208,13 +208,19 @@ def _gpu_reservation(options: SandboxOptions) -> dict[str, Any] | None:
 
 
 def render_compose(
-    comp: Competition, data_dir: str | Path | None, options: SandboxOptions, *, check_data: bool = True
+    comp: Competition,
+    data_dir: str | Path | None,
+    options: SandboxOptions,
+    *,
+    check_data: bool = True,
+    description: Path | None = None,
 ) -> dict[str, Any]:
     """The compose project for one sample of `comp` as a dict (see the module docstring for the contract).
 
     Host paths are made absolute because the file is written to a cache dir, not beside the data. With
     `check_data`, a competition that is not prepared fails here with the command that fixes it, instead of as a
-    Docker mount error mid-eval.
+    Docker mount error mid-eval. `description`: a file mounted over /home/data/description.md (the obfuscated
+    variant), leaving the prepared data untouched.
     """
     gpus = options.gpu_count
     root = resolve_data_dir(data_dir).resolve()
@@ -275,6 +281,7 @@ def render_compose(
         "environment": agent_env,
         "volumes": [
             _bind_ro(public, AGENT_DATA_DIR),
+            *([_bind_ro(description.resolve(), f"{AGENT_DATA_DIR}/description.md")] if description else []),
             {"type": "volume", "source": SUBMISSION_VOLUME, "target": AGENT_SUBMISSION_DIR},
         ],
         "cpus": options.cpus,
@@ -313,6 +320,7 @@ def write_compose(
     cache_dir: str | Path | None = None,
     *,
     check_data: bool = True,
+    description: Path | None = None,
 ) -> Path:
     """Write the project to `<cache_dir>/<id>-<sha256[:12]>-compose.yaml` and return the path.
 
@@ -323,12 +331,18 @@ def write_compose(
     """
     text = (
         f"# inspect-mlebench sandbox for {comp.id}; generated, do not edit (name = sha256 of the content)\n"
-        + compose_yaml(render_compose(comp, data_dir, options, check_data=check_data))
+        + compose_yaml(render_compose(comp, data_dir, options, check_data=check_data, description=description))
     )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     directory = Path(cache_dir).expanduser() if cache_dir is not None else default_compose_cache_dir()
+    return write_keyed(directory, comp.id, "compose.yaml", text)
+
+
+def write_keyed(directory: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write `text` to `<directory>/<stem>-<sha256[:12]>-<suffix>` atomically (temp file + rename); an identical
+    existing file is left as is."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{comp.id}-{digest}-compose.yaml"
+    path = directory / f"{stem}-{digest}-{suffix}"
     try:
         if path.read_text(encoding="utf-8") == text:
             return path

@@ -16,7 +16,11 @@ all forced by Kubernetes:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
+
+import yaml
+from platformdirs import user_cache_dir
 
 from inspect_mlebench.registry import Competition
 from inspect_mlebench.sandbox.compose import (
@@ -27,6 +31,7 @@ from inspect_mlebench.sandbox.compose import (
     VALIDATOR_SERVICE,
     SandboxOptions,
     validator_command,
+    write_keyed,
 )
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -187,3 +192,19 @@ def render_k8s_values(
         "services": {AGENT_SERVICE: agent, VALIDATOR_SERVICE: validator},
         "annotations": {"inspect-mlebench/competition": comp.id},
     }
+
+
+def write_k8s_values(
+    comp: Competition,
+    options: SandboxOptions,
+    *,
+    data_pvc: str,
+    image_registry: str | None = None,
+    cache_dir: Path | None = None,
+) -> Path:
+    """Write the values to `<cache>/k8s/<id>-<sha256[:12]>-values.yaml` (content-keyed, atomic) for
+    `sandbox=("k8s", path)`."""
+    values = render_k8s_values(comp, options, data_pvc=data_pvc, image_registry=image_registry)
+    text = f"# inspect-mlebench k8s sandbox for {comp.id}; generated\n" + yaml.safe_dump(values, sort_keys=False)
+    directory = cache_dir if cache_dir is not None else Path(user_cache_dir("inspect-mlebench")) / "k8s"
+    return write_keyed(directory, comp.id, "values.yaml", text)

@@ -24,6 +24,13 @@ from inspect_mlebench.sandbox.gpus import GpuLeasePool, detect_gpus
 
 GPU_COUNT_KEY = "mlebench_gpus"
 GPU_INDICES_ENV = "INSPECT_MLEBENCH_GPU_INDICES"
+# Sample metadata set by the task when a competition's data is not ready: the sample fails at sandbox start with
+# this message (what is missing and the command that fixes it) instead of a Docker mount error.
+UNPREPARED_KEY = "mlebench_unprepared"
+
+
+class CompetitionNotPreparedError(RuntimeError):
+    pass
 
 
 def _host_gpu_indices() -> list[int]:
@@ -59,6 +66,8 @@ class MlebenchDockerSandboxEnvironment(DockerSandboxEnvironment):
         config: SandboxEnvironmentConfigType | None,
         metadata: dict[str, str],
     ) -> dict[str, SandboxEnvironment]:
+        if unprepared := metadata.get(UNPREPARED_KEY):
+            raise CompetitionNotPreparedError(unprepared)
         count = int(metadata.get(GPU_COUNT_KEY) or 0)
         if count == 0:
             return await super().sample_init(task_name, config, metadata)

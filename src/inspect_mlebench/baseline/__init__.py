@@ -1,0 +1,1 @@
+"""The scripted `mlebench/baseline` model: no LLM, real tool calls through whichever agent runs it."""

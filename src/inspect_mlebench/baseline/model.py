@@ -1,0 +1,146 @@
+"""`--model mlebench/baseline`: a scripted model that drives the real agent loop with real tool calls.
+
+It needs no API key and no network, so it is the offline demo and the end-to-end test of task, sandbox, agent and
+scorer. Each turn it reads the conversation so far and picks the next step: look at the data, write the training
+script (`train_script.py` of this package), run it, validate the submission, submit. It only uses tools the agent
+offers (`bash` or `python`; `validate_submission` if present, else the in-container validator script; `submit`),
+and follows the submit protocol of `mle_react` (a refusal containing "refused" is answered with
+`submit(confirm=true)`).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from importlib.resources import files
+from typing import Any
+
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageTool,
+    GenerateConfig,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+    modelapi,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+DATA_DIR = "/home/data"
+SUBMISSION = "/home/submission/submission.csv"
+SCRIPT_PATH = "/home/code/train.py"
+MAX_STEPS = 12  # after this many turns it only answers in text (an agent without submit then ends the sample)
+
+
+def training_script() -> str:
+    return files("inspect_mlebench.baseline").joinpath("train_script.py").read_text(encoding="utf-8")
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class BaselinePlan:
+    """The fixed sequence of steps; which one comes next depends only on the conversation so far."""
+
+    def __init__(self, tools: list[ToolInfo]) -> None:
+        self.tools = {t.name: t for t in tools}
+
+    def shell(self, command: str) -> tuple[str, dict[str, Any]] | None:
+        if "bash" in self.tools:
+            return "bash", {"command": command}
+        if "python" in self.tools:
+            code = f"import subprocess\nprint(subprocess.run({command!r}, shell=True, capture_output=True, text=True))"
+            return "python", {"code": code}
+        return None
+
+    def steps(self) -> list[tuple[str, dict[str, Any]] | None]:
+        explore = (
+            f"ls -la {DATA_DIR}; head -c 2000 {DATA_DIR}/description.md; echo; "
+            f'for f in {DATA_DIR}/*.csv; do echo "== $f ($(wc -l < "$f") lines)"; head -n 3 "$f" | cut -c1-300; done'
+        )
+        write = (
+            f"mkdir -p $(dirname {SCRIPT_PATH}) && cat > {SCRIPT_PATH} <<'MLEBENCH_BASELINE_EOF'\n"
+            f"{training_script()}MLEBENCH_BASELINE_EOF\nwc -l {SCRIPT_PATH}"
+        )
+        run = f"cd $(dirname {SCRIPT_PATH}) && python {SCRIPT_PATH} {DATA_DIR} {SUBMISSION} 2>&1 | tail -n 40"
+        if "validate_submission" in self.tools:
+            validate: tuple[str, dict[str, Any]] | None = ("validate_submission", {})
+        else:
+            validate = self.shell(f"/home/validate_submission.sh {shlex.quote(SUBMISSION)}")
+        return [self.shell(explore), self.shell(write), self.shell(run), validate]
+
+    def submit(self, last_result: str | None) -> tuple[str, dict[str, Any]] | None:
+        tool = self.tools.get("submit")
+        if tool is None:
+            return None
+        args: dict[str, Any] = {}
+        params = tool.parameters.properties
+        if "answer" in params:
+            args["answer"] = "Baseline submission written by the scripted model (mlebench/baseline)."
+        if last_result is not None and "refused" in last_result.lower() and "confirm" in params:
+            args["confirm"] = True
+        return "submit", args
+
+
+@modelapi(name="mlebench")
+class BaselineModelAPI(ModelAPI):
+    """Provider `mlebench`; the only model is `baseline`."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config or GenerateConfig())
+        if model_name != "baseline":
+            raise ValueError(f"unknown model 'mlebench/{model_name}': the only scripted model is 'mlebench/baseline'")
+        if model_args:
+            raise ValueError(f"mlebench/baseline takes no model args, got {sorted(model_args)}")
+
+    async def count_text_tokens(self, text: str) -> int:
+        return _estimate_tokens(text)  # the default tokenizer downloads a vocabulary; this model needs no network
+
+    def connection_key(self) -> str:
+        return "mlebench/baseline"
+
+    def max_connections(self) -> int:
+        return 32
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        plan = BaselinePlan(tools)
+        turns = sum(isinstance(m, ChatMessageAssistant) for m in input)
+        last_tool = next((m for m in reversed(input) if isinstance(m, ChatMessageTool)), None)
+        steps = plan.steps()
+        step: tuple[str, dict[str, Any]] | None
+        if turns < len(steps):
+            step = steps[turns]
+        elif turns < MAX_STEPS:
+            step = plan.submit(last_tool.text if last_tool is not None else None)
+        else:
+            step = None
+        prompt_tokens = sum(_estimate_tokens(m.text) for m in input)
+        if step is None:
+            output = ModelOutput.from_content(self.model_name, "The baseline has nothing more to do.")
+        else:
+            name, args = step
+            output = ModelOutput.for_tool_call(
+                self.model_name, name, args, content=f"Baseline step {turns + 1}: {name}"
+            )
+        completion = output.message.text + json.dumps([c.arguments for c in output.message.tool_calls or []])
+        output.usage = ModelUsage(
+            input_tokens=prompt_tokens,
+            output_tokens=_estimate_tokens(completion),
+            total_tokens=prompt_tokens + _estimate_tokens(completion),
+        )
+        return output

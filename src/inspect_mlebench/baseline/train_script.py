@@ -1,0 +1,155 @@
+"""The training script the scripted `mlebench/baseline` model writes into the sandbox and runs.
+
+It is sent as text (a tool call writes it to /home/code/train.py), so it must run on its own with only pandas,
+numpy and scikit-learn. Tabular competitions (train/test CSVs whose columns cover the sample submission's targets)
+get a gradient-boosted model per target, checked on a holdout; anything else gets the sample submission, so the
+demo always ends with a valid file. Usage: `python train.py [DATA_DIR] [SUBMISSION_CSV]`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAX_CATEGORIES = 50  # object columns with more distinct values are treated as free text and left out
+MAX_CLASSES = 30  # integer targets with at most this many values are treated as labels, not quantities
+
+
+def find_sample_submission(data: Path) -> Path:
+    found = [p for p in data.rglob("*.csv") if "sample" in p.name.lower() and "submission" in p.name.lower()]
+    if not found:
+        raise SystemExit(f"no sample submission under {data}")
+    return min(found, key=lambda p: (len(p.parts), p.name))
+
+
+def find_table(data: Path, stem: str) -> Path | None:
+    for path in sorted(data.glob("*.csv")):
+        if path.stem.lower() == stem:
+            return path
+    return None
+
+
+def feature_matrices(
+    train: pd.DataFrame, test: pd.DataFrame, skip: set[str]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Numeric columns as they are, low-cardinality text columns as category codes; ids and free text left out."""
+    train_cols: list[np.ndarray] = []
+    test_cols: list[np.ndarray] = []
+    names: list[str] = []
+    for col in train.columns:
+        if col in skip or col not in test.columns:
+            continue
+        a, b = train[col], test[col]
+        if pd.api.types.is_bool_dtype(a) or pd.api.types.is_numeric_dtype(a):
+            train_cols.append(pd.to_numeric(a, errors="coerce").astype(float).to_numpy())
+            test_cols.append(pd.to_numeric(b, errors="coerce").astype(float).to_numpy())
+        elif a.nunique(dropna=True) <= MAX_CATEGORIES:
+            categories = pd.Index(a.dropna().astype(str).unique())
+            train_cols.append(categories.get_indexer(a.astype(str)).astype(float))
+            test_cols.append(categories.get_indexer(b.astype(str)).astype(float))
+        else:
+            continue
+        names.append(col)
+    if not names:
+        return np.zeros((len(train), 0)), np.zeros((len(test), 0)), names
+    return np.column_stack(train_cols), np.column_stack(test_cols), names
+
+
+def target_kind(y: pd.Series, sample_values: pd.Series) -> str:
+    """'proba' (probability of the positive class), 'label' or 'regression', judged from the training target and
+    what the sample submission holds for it."""
+    sample_is_float = pd.api.types.is_float_dtype(sample_values)
+    values = set(y.dropna().unique().tolist())
+    if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
+        return "proba" if (sample_is_float and len(values) == 2) else "label"
+    if values <= {0, 1} and sample_is_float:
+        return "proba"
+    integral = bool(np.all(np.mod(y.dropna().to_numpy(dtype=float), 1) == 0))
+    if integral and len(values) <= MAX_CLASSES and not sample_is_float:
+        return "label"
+    return "regression"
+
+
+def fit_predict(x: np.ndarray, y: pd.Series, x_test: np.ndarray, kind: str) -> tuple[np.ndarray, str]:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.metrics import accuracy_score, mean_squared_error, roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    keep = y.notna().to_numpy()
+    x, y = x[keep], y[keep]
+    model: Any
+    model = (
+        HistGradientBoostingRegressor(random_state=0)
+        if kind == "regression"
+        else HistGradientBoostingClassifier(random_state=0)
+    )
+    x_fit, x_hold, y_fit, y_hold = train_test_split(x, y, test_size=0.2, random_state=0)
+    model.fit(x_fit, y_fit)
+    if kind == "regression":
+        check = f"holdout RMSE {mean_squared_error(y_hold, model.predict(x_hold)) ** 0.5:.4f}"
+    elif kind == "proba" and len(set(y_hold)) == 2:
+        check = f"holdout AUC {roc_auc_score(y_hold, model.predict_proba(x_hold)[:, 1]):.4f}"
+    else:
+        check = f"holdout accuracy {accuracy_score(y_hold, model.predict(x_hold)):.4f}"
+    model.fit(x, y)  # refit on everything for the submission
+    if kind == "proba":
+        return model.predict_proba(x_test)[:, 1], check
+    prediction = model.predict(x_test)
+    if kind == "regression":
+        low, high = float(y.min()), float(y.max())
+        prediction = np.clip(prediction, low, high)  # metrics like RMSLE reject values below the training range
+    return prediction, check
+
+
+def tabular_submission(data: Path, sample: pd.DataFrame) -> pd.DataFrame:
+    train_path, test_path = find_table(data, "train"), find_table(data, "test")
+    if train_path is None or test_path is None:
+        raise ValueError("no train.csv/test.csv pair")
+    train, test = pd.read_csv(train_path), pd.read_csv(test_path)
+    id_col, targets = sample.columns[0], list(sample.columns[1:])
+    if id_col not in test.columns:
+        raise ValueError(f"test.csv has no '{id_col}' column")
+    missing = [t for t in targets if t not in train.columns]
+    if missing:
+        raise ValueError(f"train.csv lacks the target column(s) {missing}")
+    x, x_test, names = feature_matrices(train, test, skip={id_col, *targets})
+    if not names:
+        raise ValueError("no usable feature columns")
+    print(f"{len(train)} training rows, {len(test)} test rows, {len(names)} features: {', '.join(names[:12])}")
+    out = pd.DataFrame({id_col: test[id_col]})
+    for target in targets:
+        kind = target_kind(train[target], sample[target])
+        out[target], check = fit_predict(x, train[target], x_test, kind)
+        print(f"target {target!r}: {kind}, {check}")
+    if set(out[id_col]) == set(sample[id_col]) and len(out) == len(sample):
+        out = sample[[id_col]].merge(out, on=id_col, how="left")  # the sample's row order
+    elif len(out) != len(sample):
+        raise ValueError(f"{len(out)} test rows but the sample submission has {len(sample)}")
+    return out
+
+
+def main() -> None:
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/home/data")
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/home/submission/submission.csv")
+    sample_path = find_sample_submission(data)
+    sample = pd.read_csv(sample_path)
+    try:
+        submission = tabular_submission(data, sample)
+        print("wrote model predictions")
+    except ValueError as err:
+        print(f"not a tabular competition this script can model ({err}); submitting {sample_path.name} as is")
+        submission = sample
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    submission.to_csv(partial, index=False)
+    partial.replace(target)  # a crash never leaves a half-written submission
+    print(f"{target}: {len(submission)} rows, columns {list(submission.columns)}")
+
+
+if __name__ == "__main__":
+    main()
