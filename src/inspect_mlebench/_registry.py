@@ -9,12 +9,14 @@ from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.solvers.aide import aide
 from inspect_mlebench.task import mlebench, mlebench_demo, mlebench_lite
 
 __all__ = [
     "COMPETITION_TASKS",
     "BaselineModelAPI",
     "MlebenchDockerSandboxEnvironment",
+    "aide",
     "mlebench",
     "mlebench_demo",
     "mlebench_lite",
