@@ -60,3 +60,39 @@ def current_budget(metadata: dict[str, Any] | None = None, started: float | None
         return Budget(limit_s=None, used_s=float(limit.usage))
     used = time.monotonic() - started if started is not None else float(limit.usage)
     return Budget(limit_s=float(fallback), used_s=used)
+
+
+def end_reserve(limit_s: float | None, reserve_s: float, max_share: float = 0.1) -> float:
+    """Seconds kept back at the end of the budget for the agent's own wrap-up (stopping jobs, restoring the chosen
+    submission): `reserve_s`, but never more than `max_share` of the limit, so short test budgets stay usable."""
+    if limit_s is None:
+        return 0.0
+    return max(0.0, min(reserve_s, limit_s * max_share))
+
+
+def clamp_timeout(
+    requested_s: float | None, cap_s: float | None, remaining_s: float | None, reserve_s: float = 0.0
+) -> float | None:
+    """How long one command may run: the agent's request (else the cap), never above the cap, never past the time
+    left before the reserve. None means no limit at all; 0.0 means no time is left to run anything."""
+    candidates = [v for v in (requested_s, cap_s) if v is not None and v > 0]
+    timeout = min(candidates) if candidates else None
+    if remaining_s is not None:
+        left = max(0.0, remaining_s - reserve_s)
+        timeout = left if timeout is None else min(timeout, left)
+    return timeout
+
+
+def in_wrapup(budget: Budget, wrapup_share: float) -> bool:
+    """True in the final `wrapup_share` of the budget, when no new long work should start."""
+    if budget.limit_s is None or budget.remaining_s is None:
+        return False
+    return budget.remaining_s <= budget.limit_s * wrapup_share
+
+
+def submit_too_early(budget: Budget, min_share: float) -> bool:
+    """True while less than `min_share` of the budget is used (a submit then needs the agent's confirmation).
+    Without a time limit there is nothing to wait for."""
+    if budget.limit_s is None:
+        return False
+    return budget.used_share < min_share
