@@ -10,6 +10,7 @@ from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
 from inspect_mlebench.solvers.aide import aide
+from inspect_mlebench.solvers.mle_react import mle_react
 from inspect_mlebench.task import mlebench, mlebench_demo, mlebench_lite
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "BaselineModelAPI",
     "MlebenchDockerSandboxEnvironment",
     "aide",
+    "mle_react",
     "mlebench",
     "mlebench_demo",
     "mlebench_lite",
