@@ -111,7 +111,7 @@ def coder_prompt(operator: Operator, journal: Journal, parent: Node | None, ctx:
         f"- Read the competition's files from `{ctx.data_dir}` (read-only; also linked as `./input`).\n"
         "- Write predictions for the test set to `./submission/submission.csv` (relative to the working "
         "directory), in the format the competition asks for. The harness copies the best script's file to the "
-        "graded location; a script without this file counts as failed.\n"
+        "graded location, so do not write there yourself; a script without this file counts as failed.\n"
         "- Keep part of the training data for validation (k-fold cross-validation when it is affordable) and "
         f"print the final validation score on a line of its own as `{METRIC_LINE} <number>`.\n"
         "- Put scratch files in `./working`. No user input, no internet; use the packages already installed.\n"

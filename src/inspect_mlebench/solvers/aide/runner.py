@@ -152,7 +152,13 @@ class SandboxRunner:
         self.kill_grace_s = kill_grace_s
 
     async def _bash(
-        self, script: str, *args: str, input: str | None = None, cwd: str | None = None, timeout: int = 120
+        self,
+        script: str,
+        *args: str,
+        input: str | None = None,
+        cwd: str | None = None,
+        timeout: int = 120,
+        concurrency: bool = True,
     ) -> tuple[bool, str, str]:
         result = await sandbox().exec(
             ["bash", "-c", script, "aide", *args],
@@ -161,6 +167,7 @@ class SandboxRunner:
             user=self.user,
             timeout=timeout,
             timeout_retry=False,
+            concurrency=concurrency,
         )
         return result.success, result.stdout, result.stderr
 
@@ -174,8 +181,16 @@ class SandboxRunner:
         started = time.monotonic()
         lost = False
         try:
+            # A run can take hours of waiting on the container: it must not hold one of Inspect's host subprocess
+            # slots, or parallel samples would queue behind each other's training and burn their budgets.
             await self._bash(
-                _RUN, str(limit), self.python, str(self.kill_grace_s), cwd=wd, timeout=limit + self.kill_grace_s + 30
+                _RUN,
+                str(limit),
+                self.python,
+                str(self.kill_grace_s),
+                cwd=wd,
+                timeout=limit + self.kill_grace_s + 30,
+                concurrency=False,
             )
         except TimeoutError:  # `timeout` in the sandbox failed to stop it: treat as timed out
             lost = True
