@@ -52,3 +52,13 @@ def base_image(docker_engine: None) -> str:
     if "INSPECT_MLEBENCH_BASE_IMAGE" in os.environ:
         pytest.fail(f"INSPECT_MLEBENCH_BASE_IMAGE={image} is not in the local image store")
     return "debian:bookworm-slim"
+
+
+@pytest.fixture(scope="session")
+def sandbox_images(base_image: str) -> tuple[str, str]:
+    """The slim agent image and the validator image of this checkout, built once per test session (offline: the
+    host's pip fetches the wheels into the build context)."""
+    from inspect_mlebench.sandbox.images import agent_image, build_images, validator_image
+
+    build_images(profile="slim", base_image=base_image, download=True)
+    return agent_image("slim"), validator_image()

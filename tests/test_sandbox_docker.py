@@ -24,7 +24,6 @@ from inspect_ai.util import sandbox
 from inspect_mlebench import get_competition
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.sandbox.compose import SandboxOptions, write_compose
-from inspect_mlebench.sandbox.images import agent_image, build_images, validator_image
 
 pytestmark = pytest.mark.docker
 
@@ -32,9 +31,8 @@ CID = "spaceship-titanic"
 
 
 @pytest.fixture(scope="module")
-def images(base_image: str) -> tuple[str, str]:
-    build_images(profile="slim", base_image=base_image, download=True)
-    return agent_image("slim"), validator_image()
+def images(sandbox_images: tuple[str, str]) -> tuple[str, str]:
+    return sandbox_images
 
 
 @pytest.fixture(scope="module")
