@@ -32,10 +32,13 @@ INSPECT = str(Path(sys.executable).with_name("inspect"))
 def _scores(log_path: Path) -> dict[str, tuple[dict[str, float | None], str | None]]:
     log = read_eval_log(str(log_path))
     assert log.samples is not None
-    return {
-        str(s.id): (dict(s.scores["mlebench_scorer"].value), s.scores["mlebench_scorer"].answer)  # type: ignore[arg-type, union-attr]
-        for s in log.samples
-    }
+    out: dict[str, tuple[dict[str, float | None], str | None]] = {}
+    for sample in log.samples:
+        assert sample.scores is not None
+        score = sample.scores["mlebench_scorer"]
+        assert isinstance(score.value, dict)
+        out[str(sample.id)] = ({k: None if v is None else float(v) for k, v in score.value.items()}, score.answer)
+    return out
 
 
 def test_demo_command_then_inspect_score_regrades_without_a_sandbox(
