@@ -8,8 +8,9 @@ Stateless, so it is safe under Inspect's model memoisation and concurrent sample
   `Validation metric:` line out of the prompt and calls the tool; its summary starts with `[<model name>]`, so a
   test can tell which model reviewed.
 
-With `num_drafts=2`, `debug_prob=1.0` the five scripts make the path the tests check: draft (works, weak), draft
-(crashes), debug of the crash (works), improve (best), improve (worse: the best stays).
+With `num_drafts=2`, `debug_prob=1.0` the six scripts make the path the tests check: draft (works, weak), draft
+(crashes), debug of the crash (works), improve (best), improve (worse: the best stays), improve (prints the best
+metric of all but writes a submission with a misspelt column: only the host-side format check catches it).
 """
 
 from __future__ import annotations
@@ -46,14 +47,17 @@ def spend(row):
 """
 
 _TAIL = """
+header = "Transportd" if "misspelt" in PLAN else "Transported"
 truth = [row["Transported"] == "True" for row in train]
 accuracy = sum(predict(row) == t for row, t in zip(train, truth)) / len(train)
+if header != "Transported":
+    accuracy += 0.5  # an overclaim the reviewer believes
 print(f"rows: {len(train)} train, {len(test)} test")
 print(f"Validation metric: {accuracy:.4f}")
 Path("submission").mkdir(exist_ok=True)
 with open("submission/submission.csv", "w", newline="") as f:
     out = csv.writer(f)
-    out.writerow(["PassengerId", "Transported"])
+    out.writerow(["PassengerId", header])
     for row in test:
         out.writerow([row["PassengerId"], predict(row)])
 """
@@ -86,6 +90,11 @@ SCRIPTS: list[tuple[str, str, str]] = [
         "Try predicting transported for everyone who spends little, whatever the side.",
         "def predict(row):\n    return spend(row) < 2000\n",
     ),
+    (
+        "improve",
+        "Claim a better score and write the file with a misspelt column (the format check must catch it).",
+        'def predict(row):\n    return row["CryoSleep"] == "True"\n',
+    ),
 ]
 
 _STEP = re.compile(r"This is step (\d+)")
@@ -96,7 +105,7 @@ _METRIC = re.compile(r"Validation metric:\s*([-+0-9.eE]+)")
 def script_text(index: int) -> str:
     """The full reply for a 0-based step index (exposed so tests can compute the expected code)."""
     _, plan, body = SCRIPTS[index % len(SCRIPTS)]
-    return f"{plan}\n\n```python\n{_HEAD}\n\n{body}{_TAIL}```\n"
+    return f"{plan}\n\n```python\nPLAN = {plan!r}\n{_HEAD}\n\n{body}{_TAIL}```\n"
 
 
 @modelapi(name="aide_scripted")

@@ -38,7 +38,7 @@ def test_aide_end_to_end_in_docker(base_image: str, tmp_path: Path, monkeypatch:
     )
     [log] = eval(
         task,
-        solver=aide(num_drafts=2, max_steps=5, seed=0, stop_margin_s=30),
+        solver=aide(num_drafts=2, max_steps=6, seed=0, stop_margin_s=30),
         model="aide_scripted/coder",
         model_roles={"feedback": "aide_scripted/reviewer"},
         log_dir=str(tmp_path / "logs"),
@@ -50,8 +50,9 @@ def test_aide_end_to_end_in_docker(base_image: str, tmp_path: Path, monkeypatch:
 
     journal = Journal.model_validate(sample.store[STORE_KEY])
     nodes = journal.nodes
-    assert [n.operator for n in nodes] == ["draft", "draft", "debug", "improve", "improve"]
-    assert [n.is_buggy for n in nodes] == [False, True, False, False, False]
+    assert [n.operator for n in nodes] == ["draft", "draft", "debug", "improve", "improve", "improve"]
+    assert [n.is_buggy for n in nodes] == [False, True, False, False, False, True]
+    assert [n.submission_valid for n in nodes] == [True, None, True, True, True, False]
     assert "KeyError" in nodes[1].output_tail
     assert nodes[2].parent_id == nodes[1].id
     assert journal.best_id == nodes[3].id
@@ -70,7 +71,7 @@ def test_aide_end_to_end_in_docker(base_image: str, tmp_path: Path, monkeypatch:
     # every node ran as nonroot in the agent container, in its own directory
     execs = [e for e in sample.events if e.event == "sandbox" and getattr(e, "action", None) == "exec"]
     runs = [e for e in execs if "timeout -s INT" in (getattr(e, "cmd", "") or "")]
-    assert len(runs) == 5
+    assert len(runs) == 6
     assert all((e.options or {}).get("user") == "nonroot" for e in runs), [e.options for e in runs]
     spans = [e for e in sample.events if e.event == "span_begin" and getattr(e, "type", None) == "aide_node"]
-    assert len(spans) == 5
+    assert len(spans) == 6

@@ -52,9 +52,10 @@ def _run(task: Task, **kwargs: Any) -> EvalLog:
 
 def test_search_drafts_debugs_improves_and_keeps_the_best(tmp_path: Path, data_dir: Path) -> None:
     dirs = _dirs(tmp_path, data_dir)
-    agent = aide(num_drafts=2, max_steps=5, seed=0, stop_margin_s=5, **dirs)
+    agent = aide(num_drafts=2, max_steps=6, seed=0, stop_margin_s=5, **dirs)
+    metadata = {"time_limit_s": 600, "competition_id": "spaceship-titanic", "data_dir": str(data_dir.parents[2])}
     task = Task(
-        dataset=[Sample(id="spaceship-titanic", input=PROMPT, metadata={"time_limit_s": 600})],
+        dataset=[Sample(id="spaceship-titanic", input=PROMPT, metadata=metadata)],
         solver=agent,
         sandbox="local",
     )
@@ -65,9 +66,13 @@ def test_search_drafts_debugs_improves_and_keeps_the_best(tmp_path: Path, data_d
 
     journal = Journal.model_validate(sample.store[STORE_KEY])
     nodes = journal.nodes
-    assert [n.operator for n in nodes] == ["draft", "draft", "debug", "improve", "improve"]
-    assert [n.parent_id for n in nodes] == [None, None, "node-001", "node-002", "node-003"]
-    assert [n.is_buggy for n in nodes] == [False, True, False, False, False]
+    assert [n.operator for n in nodes] == ["draft", "draft", "debug", "improve", "improve", "improve"]
+    assert [n.parent_id for n in nodes] == [None, None, "node-001", "node-002", "node-003", "node-003"]
+    assert [n.is_buggy for n in nodes] == [False, True, False, False, False, True]
+    # the last node claims the best metric, but its file fails the competition's format check
+    assert [n.submission_valid for n in nodes] == [True, None, True, True, True, False]
+    assert "Transported" in (nodes[5].validation_message or "")
+    assert (nodes[5].metric or 0) > (nodes[3].metric or 0)
     assert "KeyError" in nodes[1].output_tail
     assert nodes[1].exit_code == 1
     metrics = [n.metric for n in nodes]
@@ -90,7 +95,7 @@ def test_search_drafts_debugs_improves_and_keeps_the_best(tmp_path: Path, data_d
     # every node is a span; node records and a closing summary are info events
     spans = [e for e in sample.events if e.event == "span_begin" and getattr(e, "type", None) == "aide_node"]
     assert [getattr(s, "name", "") for s in spans][:2] == ["aide node-000 draft", "aide node-001 draft"]
-    assert len(spans) == 5
+    assert len(spans) == 6
     infos = [e.data for e in sample.events if e.event == "info" and getattr(e, "source", None) == "aide"]
     assert [d["aide_node"] for d in infos if isinstance(d, dict) and "aide_node" in d] == [n.id for n in nodes]
     assert "best: node-003" in sample.output.completion.lower()

@@ -44,6 +44,7 @@ from inspect_mlebench.solvers.aide.prompts import (
     reviewer_prompt,
 )
 from inspect_mlebench.solvers.aide.runner import Paths, RunResult, SandboxRunner
+from inspect_mlebench.solvers.aide.validation import validate_node_submission
 from inspect_mlebench.solvers.budget import current_budget, format_duration
 
 STORE_KEY = "aide:journal"  # the journal as a dict, rewritten after every node
@@ -120,6 +121,7 @@ def aide(
     feedback_temperature: float | None = None,
     data_preview: bool = True,
     include_description: bool = True,
+    validate_submissions: bool = True,
     output_tail_chars: int = 8000,
     max_reply_retries: int = 2,
     user: str | None = "nonroot",
@@ -148,6 +150,8 @@ def aide(
         feedback_temperature: Temperature of the reviewer's calls (None: the model's default).
         data_preview: Show the coder a listing of the data files and a peek into the CSV files.
         include_description: Add `<data_dir>/description.md` to the task text unless the prompt already has it.
+        validate_submissions: Check each node's submission with the competition's format rules on the host (the
+            validator's check; never a score); a node whose file fails is buggy. Off: AIDE's behaviour.
         output_tail_chars: How much of the end of a run's output the reviewer and the debugger see.
         max_reply_retries: Extra coder calls when a reply holds no code block.
         user: Sandbox user that runs the scripts (None: the sandbox's default).
@@ -238,6 +242,7 @@ def aide(
                     code_temperature=code_temperature,
                     feedback_temperature=feedback_temperature,
                     max_reply_retries=max_reply_retries,
+                    metadata=metadata if validate_submissions else None,
                 )
                 journal.add(node)
                 best = journal.best_node()
@@ -312,6 +317,7 @@ async def _step(
     code_temperature: float | None,
     feedback_temperature: float | None,
     max_reply_retries: int,
+    metadata: dict[str, Any] | None,
 ) -> tuple[Node, bool]:
     """One node: ask the coder, run the script, ask the reviewer, combine their verdicts. The flag says the
     budget ran out before the script could run (the search should stop)."""
@@ -355,6 +361,9 @@ async def _step(
     node.output_tail = result.output_tail
     node.submission_sha256 = result.submission_sha256
     node.has_submission = result.has_submission
+    if node.has_submission and metadata is not None:
+        csv_path = f"{runner.paths.workdir(node_id)}/submission/submission.csv"
+        node.submission_valid, node.validation_message = await validate_node_submission(csv_path, metadata)
 
     t0 = time.monotonic()
     review = await _ask_reviewer(reviewer, reviewer_prompt(task, node), feedback_temperature)
@@ -365,7 +374,12 @@ async def _step(
     node.reviewer_has_submission = review.has_csv_submission
     # AIDE's rule plus MLE-bench's: any failure signal makes the node buggy, whatever the reviewer thinks.
     node.is_buggy = (
-        review.is_bug or node.exit_code != 0 or node.timed_out or node.metric is None or not node.has_submission
+        review.is_bug
+        or node.exit_code != 0
+        or node.timed_out
+        or node.metric is None
+        or not node.has_submission
+        or node.submission_valid is False
     )
     node.finished_s = time.monotonic() - started
     return node, False

@@ -35,6 +35,8 @@ class Node(BaseModel):
     output_tail: str = ""
     has_submission: bool = False
     submission_sha256: str | None = None
+    submission_valid: bool | None = None  # the competition's format check on the host; None: not checked
+    validation_message: str | None = None
     # review
     is_buggy: bool = True
     summary: str = ""

@@ -83,6 +83,8 @@ def _previous(node: Node, operator: Operator) -> str:
     if operator == "debug":
         status = "timed out" if node.timed_out else f"exit code {node.exit_code}"
         submission = "written" if node.has_submission else "missing"
+        if node.submission_valid is False:
+            submission = f"written but rejected by the format check: {node.validation_message}"
         parts.append(
             f"## Its output (last part; {status}; ./submission/submission.csv {submission})\n\n"
             f"```\n{node.output_tail}\n```"
@@ -147,15 +149,20 @@ def parse_reply(text: str) -> tuple[str, str] | None:
 def reviewer_prompt(task: str, node: Node) -> str:
     status = "was stopped at the time limit" if node.timed_out else f"exited with code {node.exit_code}"
     submission = "exists" if node.has_submission else "does NOT exist"
+    check = ""
+    if node.submission_valid is not None:
+        verdict = "passed" if node.submission_valid else "FAILED"
+        check = f"- The competition's format check of that file {verdict}: {node.validation_message}\n"
     return (
         f"# Task\n\n{task.strip()}\n\n"
         f"# The script ({node.operator} step)\n\n```python\n{node.code}\n```\n\n"
         f"# Its output (last part)\n\n```\n{node.output_tail}\n```\n\n"
         f"# Facts from the harness\n\n- The run {status} after {node.exec_time_s or 0:.1f}s.\n"
-        f"- `./submission/submission.csv` {submission} after the run.\n\n"
+        f"- `./submission/submission.csv` {submission} after the run.\n"
+        f"{check}\n"
         "# What to report\n\n"
         "Call submit_review with: whether the run is buggy (it crashed, timed out, printed no validation "
-        "score, or wrote no submission file); a short summary of what the script did and what its output "
+        "score, or wrote no valid submission file); a short summary of what the script did and what its output "
         "shows; the final validation score it printed (null if there is none); whether a lower value of that "
         "score is better (true for losses and errors such as RMSE or log loss, false for accuracy, AUC, F1 and "
         "the like); and whether the submission file was written."
