@@ -211,6 +211,17 @@ def test_parse_reply_takes_plan_and_first_python_block() -> None:
     assert parse_reply("plan\n```python\nunterminated = 1\n") == ("plan", "unterminated = 1\n")
 
 
+def test_memory_lists_the_best_working_nodes_only() -> None:
+    from inspect_mlebench.solvers.aide.prompts import MEMORY_NODES, _memory
+
+    nodes = [good(f"node-{i:03d}", i / 100).model_copy(update={"step": i}) for i in range(MEMORY_NODES + 5)]
+    text = _memory(journal_of(*nodes, bad("node-999")))
+    assert "node-000 " not in text
+    assert f"node-{MEMORY_NODES + 4:03d}" in text
+    assert "5 weaker working script(s) not listed" in text
+    assert "1 other script(s) failed" in text
+
+
 def test_coder_prompt_states_budget_and_rules() -> None:
     journal = journal_of(good("node-000", 0.61), bad("node-001"))
     ctx = PromptContext(

@@ -16,6 +16,7 @@ from inspect_mlebench.solvers.aide.journal import Journal, Node, Operator
 
 METRIC_LINE = "Validation metric:"
 REVIEW_TOOL = "submit_review"
+MEMORY_NODES = 40  # working nodes listed in a prompt: the best ones, so long searches keep prompts bounded
 
 CODER_SYSTEM = """\
 You are an experienced machine-learning engineer taking part in a Kaggle-style competition. You work by \
@@ -60,13 +61,16 @@ class PromptContext:
 def _memory(journal: Journal) -> str:
     """Plans, findings and scores of the working solutions so far (AIDE shows no code here, to keep it short)."""
     good = journal.good_nodes
+    shown = sorted(sorted(good, key=lambda n: n.score(), reverse=True)[:MEMORY_NODES], key=lambda n: n.step)
     lines = []
-    for node in good:
+    for node in shown:
         direction = "lower is better" if node.lower_is_better else "higher is better"
         lines.append(
             f"- {node.id} ({node.operator}): {_one_line(node.plan, 400)}\n"
             f"  Result: {_one_line(node.summary, 400)} Validation metric: {node.metric} ({direction})."
         )
+    if len(good) > len(shown):
+        lines.append(f"- {len(good) - len(shown)} weaker working script(s) not listed.")
     failed = len(journal.nodes) - len(good)
     if failed:
         lines.append(f"- {failed} other script(s) failed or gave no usable metric.")
