@@ -148,3 +148,31 @@ def test_runner_timeout_tail_and_preview(tmp_path: Path, data_dir: Path) -> None
     assert (tmp_path / "work" / "noisy" / "runfile.py").exists()
     assert "train.csv" in results["preview"]
     assert "PassengerId" in results["preview"]
+
+
+def test_run_timeout_is_clamped_to_the_budget(tmp_path: Path, data_dir: Path) -> None:
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)
+    sleeper = ModelOutput.from_content("mockllm/model", "Sleep.\n```python\nimport time\ntime.sleep(120)\n```")
+    review = ModelOutput.for_tool_call(
+        "mockllm/model",
+        "submit_review",
+        {"is_bug": True, "summary": "timed out", "metric": None, "lower_is_better": False, "has_csv_submission": False},
+    )
+    outputs = [sleeper, review]
+    for output in outputs:
+        output.usage = usage
+    model = get_model("mockllm/model", custom_outputs=outputs)
+    # 37 s budget, 30 s kept free: the first script may run about 7 s, then no time is left for a second one
+    agent = aide(exec_timeout_s=3600, stop_margin_s=30, min_run_s=3, data_preview=False, **_dirs(tmp_path, data_dir))
+    task = Task(dataset=[Sample(input=PROMPT, metadata={"time_limit_s": 37})], solver=agent, sandbox="local")
+    [log] = eval(task, model=model, display="none", log_dir=str(tmp_path / "logs-eval"))
+    assert log.status == "success", log.error
+    assert log.samples
+    [node] = Journal.model_validate(log.samples[0].store[STORE_KEY]).nodes
+    assert node.exec_timeout_s is not None
+    assert 3 <= node.exec_timeout_s <= 7.5
+    assert node.timed_out
+    assert node.is_buggy
+    assert "stopped with" in log.samples[0].output.completion
