@@ -160,3 +160,21 @@ def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Pa
     assert rescored.results is not None
     rescored_metrics = {name: m.value for s in rescored.results.scores for name, m in s.metrics.items()}
     assert rescored_metrics["any_medal_pct_mean"] == pytest.approx(200 / 3)
+
+
+def test_flagged_known_issues_are_marked_in_the_score(data_dir: Path, tmp_path: Path) -> None:
+    submission = "submission.csv"
+    metadata = {"competition_id": CID, "complexity": "dev", "known_issues_flagged": ["public-labels-leak"]}
+    task = Task(
+        dataset=[Sample(input="solve", id=CID, metadata=metadata)],
+        solver=_submit_by_epoch(data_dir, submission),
+        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
+        sandbox="local",
+    )
+    [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
+    assert log.samples is not None
+    graded = next(iter((log.samples[0].scores or {}).values()))
+    assert graded.explanation is not None
+    assert graded.explanation.startswith("[known issue: public-labels-leak] score ")
+    assert graded.metadata is not None
+    assert graded.metadata["known_issues_flagged"] == ["public-labels-leak"]

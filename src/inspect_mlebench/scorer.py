@@ -104,10 +104,15 @@ def mlebench_scorer(data_dir: str | None = None, submission_path: str = SUBMISSI
         report = await anyio.to_thread.run_sync(_grade, competition_id, content, root, submission_path)
         if problem:  # the file exists but could not be read back: invalid, with the reason
             report.update(submission_exists=True, invalid_reason=problem)
+        explanation = _explain(report)
+        # known_issues="flag": score-affecting issues (leaks, broken data...) marked where readers of results look
+        if flagged := state.metadata.get("known_issues_flagged"):
+            report["known_issues_flagged"] = list(flagged)
+            explanation = f"[known issue: {', '.join(flagged)}] {explanation}"
         return Score(
             value={key: _as_value(report[key]) for key in SCORE_KEYS},
             answer=None if report["score"] is None else str(report["score"]),
-            explanation=_explain(report),
+            explanation=explanation,
             metadata=report,
         )
 
