@@ -89,7 +89,9 @@ class ScriptedReactAPI(ModelAPI):
             if step.delay_s:
                 await anyio.sleep(step.delay_s)
             output = ModelOutput.for_tool_call(model="scripted-react", tool_name=step.tool, tool_arguments=step.args)
-        output.usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)
+        # realistic input counts: compaction calibrates its estimate against them
+        input_tokens = sum(len(m.text) // 4 + 1 for m in input)
+        output.usage = ModelUsage(input_tokens=input_tokens, output_tokens=10, total_tokens=input_tokens + 10)
         return output
 
 

@@ -253,3 +253,46 @@ def test_time_limit_ends_the_run_with_jobs_stopped_and_selection_done(data_dir: 
     assert "submit" not in script.tool_names
     # the job's own timeout was clamped below the 12 s budget
     assert "stopped after" in answers_for(log, "job_start")[0]
+
+
+def test_compaction_keeps_long_runs_within_the_window(data_dir: Path, tmp_path: Path) -> None:
+    chatty = Step("bash", {"command": "seq 1 1500"})  # ~2k tokens of output per turn
+    steps = [chatty] * 8 + [Step("submit", {"answer": "", "confirm": True})]
+    log, _, _ = run_local(
+        data_dir, tmp_path, steps, submit="free", compaction="edit", compaction_threshold=8000, reminder_every=0
+    )
+    assert log.status == "success", log.error
+    assert log.samples is not None
+    sample = log.samples[0]
+    compactions = [e for e in sample.events if e.event == "compaction"]
+    assert compactions, "no compaction happened"
+    assert not [e for e in sample.events if e.event == "info" and "Compaction failed" in str(e.data)]
+    sent = [e.output.usage.input_tokens for e in sample.events if e.event == "model" and e.output.usage]
+    assert sent[-1] < 8000 < 8 * 1650  # the model's input stayed under the threshold
+    # the log keeps the full conversation; only the model's input was compacted
+    assert len([m for m in sample.messages if isinstance(m, ChatMessageTool)]) == 9
+
+
+def test_wrapup_phase_is_announced_and_blocks_new_jobs(data_dir: Path, tmp_path: Path) -> None:
+    steps = [
+        Step("bash", {"command": "sleep 3"}),  # 3 s of a 20 s budget: past the 10% mark, into the wrap-up
+        Step("job_start", {"command": "sleep 60", "name": "late"}),
+        Step("submit", {"answer": "", "confirm": True}),
+    ]
+    log, _, _ = run_local(data_dir, tmp_path, steps, time_limit=20, wrapup_share=0.9, reserve_s=1, submit="free")
+    assert log.status == "success", log.error
+    assert log.samples is not None
+    users = [m.text for m in log.samples[0].messages if m.role == "user"]
+    assert any(text.startswith("Wrap-up phase:") for text in users)
+    assert "Not started: the run is in its wrap-up phase" in answers_for(log, "job_start")[0]
+    assert "WRAP-UP" in answers_for(log, "job_start")[0]
+
+
+def test_message_limit_is_an_optional_cost_guard(data_dir: Path, tmp_path: Path) -> None:
+    steps = [Step("bash", {"command": "echo step"})] * 20
+    log, _, _ = run_local(data_dir, tmp_path, steps, message_limit=8)
+    assert log.status == "success", log.error
+    assert log.samples is not None
+    run = log.samples[0].store[RUN_KEY]
+    assert run["ended_by"] == "message limit"
+    assert SELECTION_KEY in log.samples[0].store  # the final selection still ran

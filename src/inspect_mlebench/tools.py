@@ -76,12 +76,10 @@ class ToolContext:
 
 
 def _format_result(stdout: str, stderr: str, returncode: int) -> str:
-    out = stdout
-    if stderr:
-        out = f"{out}\n{stderr}" if out else stderr
+    parts = [text.rstrip("\n") for text in (stdout, stderr) if text.strip()]
     if returncode != 0:
-        out = f"{out}\n[exit code {returncode}]" if out else f"[exit code {returncode}]"
-    return out
+        parts.append(f"[exit code {returncode}]")
+    return "\n".join(parts)
 
 
 async def run_clamped(
@@ -105,7 +103,7 @@ async def run_clamped(
         )
     except TimeoutError:
         return "\n".join([*notes, f"[command timed out after {int(timeout or 0)}s and was stopped]"])
-    text = _format_result(result.stdout, result.stderr, result.returncode)
+    text = _format_result(result.stdout, result.stderr, result.returncode) or "(no output)"
     if timeout is not None and result.returncode in (_TIMEOUT_EXIT, 137):
         notes.append(f"[the command hit its {int(timeout)}s timeout and was stopped; use job_start for long work]")
     return "\n".join([*notes, text]) if notes else text
@@ -339,8 +337,11 @@ fi
 echo "CPU: $(nproc) visible cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 mem_total=$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo)
 mem_avail=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
-limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || echo max)
-used=$(cat /sys/fs/cgroup/memory.current 2>/dev/null || echo "")
+cg=/sys/fs/cgroup
+limit=$(cat $cg/memory.max 2>/dev/null || cat $cg/memory/memory.limit_in_bytes 2>/dev/null || echo max)
+used=$(cat $cg/memory.current 2>/dev/null || cat $cg/memory/memory.usage_in_bytes 2>/dev/null)
+# cgroup v1 reports "no limit" as a huge number: treat anything above the machine's memory as none
+if [ "$limit" != "max" ] && [ "$((limit/1048576))" -ge "$mem_total" ]; then limit=max; fi
 if [ "$limit" != "max" ] && [ -n "$used" ]; then
   echo "RAM: $((used/1048576)) MiB used of a $((limit/1048576)) MiB container limit"
 else

@@ -311,7 +311,11 @@ def mle_react(
             run.turns += 1
             input_messages: list[ChatMessage] = state.messages
             if compact is not None:
-                input_messages, summary = await compact.compact_input(state.messages)
+                try:
+                    input_messages, summary = await compact.compact_input(state.messages)
+                except RuntimeError as err:  # e.g. "compaction insufficient": a long run should not die of it
+                    transcript().info(f"Compaction failed, sending the full conversation: {err}")
+                    input_messages, summary = state.messages, None
                 if summary is not None:
                     state.messages.append(summary)
             output = await get_model(model).generate(input_messages, tools)
@@ -470,7 +474,9 @@ def submit_tool(ctx: ToolContext, keeper: SubmissionKeeper, run: RunState, mode:
             status = submission_status(keeper)
             if accepted:
                 run.answer = answer
-                return f"Submission accepted ({why}); the run ends now. {status}."
+                choice = keeper.selected()
+                graded = f"snapshot {choice.describe()}" if choice else f"no submission (nothing at {keeper.path})"
+                return f"Submission accepted ({why}); the run ends now and {graded} is graded."
             if why == "early":
                 return (
                     f"Submit refused: {budget.describe()} and only {percent(budget.used_share)} of the budget is used "
