@@ -211,3 +211,26 @@ def test_baseline_plan_uses_the_tools_offered() -> None:
 def test_baseline_refuses_unknown_model_names() -> None:
     with pytest.raises(ValueError, match="only scripted model is 'mlebench/baseline'"):
         BaselineModelAPI("gpt")
+
+
+def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspect_mlebench import task as task_module
+    from inspect_mlebench.sandbox import images
+
+    built: list[dict[str, Any]] = []
+    monkeypatch.setattr(images, "image_exists", lambda image, run=None: image.startswith("inspect-mlebench-validator"))
+
+    def fake_build(**kw: Any) -> list[Any]:
+        built.append(kw)
+        return []
+
+    monkeypatch.setattr(images, "build_images", fake_build)
+    monkeypatch.setenv("INSPECT_MLEBENCH_BASE_IMAGE", "local/debian:bookworm-slim")
+    monkeypatch.setenv("INSPECT_MLEBENCH_DOWNLOAD_WHEELS", "1")
+    agent, validator = task_module._images("slim", None, build=True)
+    assert agent == images.agent_image("slim")
+    assert validator == images.validator_image()
+    assert built == [{"profile": "slim", "base_image": "local/debian:bookworm-slim", "download": True, "only": "agent"}]
+    built.clear()
+    assert task_module._images("full", "my/cuda-agent:1", build=True)[0] == "my/cuda-agent:1"
+    assert built == []  # a user-given agent image is used as is; the validator exists
