@@ -290,9 +290,13 @@ def test_wrapup_phase_is_announced_and_blocks_new_jobs(data_dir: Path, tmp_path:
 
 def test_message_limit_is_an_optional_cost_guard(data_dir: Path, tmp_path: Path) -> None:
     steps = [Step("bash", {"command": "echo step"})] * 20
-    log, _, _ = run_local(data_dir, tmp_path, steps, message_limit=8)
+    custom = "Budget: {budget_text}. Keep dicts like {'a': 1} as they are."
+    log, _, _ = run_local(data_dir, tmp_path, steps, message_limit=8, instructions=custom)
     assert log.status == "success", log.error
     assert log.samples is not None
+    system = log.samples[0].messages[0]
+    assert system.role == "system"
+    assert system.text == "Budget: you have 2m 00s of wall-clock time in total. Keep dicts like {'a': 1} as they are."
     run = log.samples[0].store[RUN_KEY]
     assert run["ended_by"] == "message limit"
     assert SELECTION_KEY in log.samples[0].store  # the final selection still ran

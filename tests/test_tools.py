@@ -155,6 +155,7 @@ def test_commands_report_clamped_and_expired_timeouts(tmp_path: Path) -> None:
         out["python"] = await python(ctx)(code="print(6 * 7)")
         out["requested"] = await bash(ctx)(command="echo fine", timeout=30)
         out["expired"] = await bash(short)(command="sleep 20")
+        out["killed"] = await bash(ctx)(command="kill -9 $$")
 
     out = run_in_sample(body, tmp_path, time_limit=60)
     assert "timeout clamped to" in out["bash"]  # the 1 h cap met the 60 s budget
@@ -163,6 +164,7 @@ def test_commands_report_clamped_and_expired_timeouts(tmp_path: Path) -> None:
     assert "42" in out["python"]
     assert "clamped" not in out["requested"]  # a 30 s request fits the budget
     assert "hit its 1s timeout" in out["expired"]
+    assert "killed (exit 137)" in out["killed"]  # not mistaken for a timeout
 
 
 def test_no_time_left_means_nothing_runs(tmp_path: Path) -> None:

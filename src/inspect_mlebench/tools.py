@@ -26,6 +26,7 @@ from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR, JobManager
 from inspect_mlebench.solvers.snapshots import DEFAULT_SUBMISSION_PATH, Snapshot, SubmissionKeeper
 
 _TIMEOUT_EXIT = 124  # coreutils timeout: the command ran out of time
+_KILLED = (137, -9)  # SIGKILL as a shell reports it, and as a directly killed child does
 
 
 def sample_metadata() -> dict[str, Any]:
@@ -97,6 +98,7 @@ async def run_clamped(
             note = f"[timeout clamped to {seconds}s by the remaining budget ({ctx.budget().describe()})]"
             notes.append(note)
             transcript().info({"command_timeout_s": seconds, "clamped_by_budget": True}, source="mle_react: timeout")
+    began = time.monotonic()
     try:
         result = await sandbox().exec(
             cmd, input=input, user=ctx.user, timeout=None if timeout is None else int(timeout) + 20
@@ -104,8 +106,11 @@ async def run_clamped(
     except TimeoutError:
         return "\n".join([*notes, f"[command timed out after {int(timeout or 0)}s and was stopped]"])
     text = _format_result(result.stdout, result.stderr, result.returncode) or "(no output)"
-    if timeout is not None and result.returncode in (_TIMEOUT_EXIT, 137):
-        notes.append(f"[the command hit its {int(timeout)}s timeout and was stopped; use job_start for long work]")
+    ran_out = timeout is not None and time.monotonic() - began >= int(timeout) - 1
+    if ran_out and result.returncode in (_TIMEOUT_EXIT, *_KILLED):
+        notes.append(f"[the command hit its {int(timeout or 0)}s timeout and was stopped; use job_start for long work]")
+    elif result.returncode in _KILLED:
+        notes.append("[the command was killed (exit 137), possibly for running out of memory; check resources]")
     return "\n".join([*notes, text]) if notes else text
 
 
@@ -253,7 +258,10 @@ def job_start(ctx: ToolContext | None = None) -> Tool:
         limit, _ = context.timeout_for(timeout, None)
         if limit is not None and limit < 1:
             return "Not started: no time is left in the budget."
-        job_id, pid = await context.jobs().start(command, name, limit)
+        try:
+            job_id, pid = await context.jobs().start(command, name, limit)
+        except RuntimeError as err:
+            return f"Not started: {err}"
         until = "no time limit" if limit is None else f"stopped after {format_duration(limit)} at most"
         return (
             f"Started job {job_id} (pid {pid}); {until} ({budget.describe()}). "

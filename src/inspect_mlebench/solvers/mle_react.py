@@ -156,7 +156,8 @@ def submission_status(keeper: SubmissionKeeper) -> str:
     latest = keeper.latest
     if latest is None:
         return f"submission: none yet at {keeper.path}"
-    state = "valid" if latest.valid else f"INVALID ({latest.reason})" if latest.valid is False else "not validated"
+    reason = latest.reason.removeprefix("Submission invalid: ")
+    state = "valid" if latest.valid else f"INVALID ({reason})" if latest.valid is False else "not validated"
     text = f"submission: {state} (snapshot #{latest.index})"
     choice = keeper.selected()
     if choice is not None and choice.index != latest.index:
@@ -345,7 +346,7 @@ def mle_react(
                     return
                 await after_turn(state, result.messages, ctx, keeper, run)
             else:
-                await keeper.check("turn")
+                await safe_check(keeper)
                 nudge = "Please continue: use your tools to make progress. " + (
                     "Call submit when you are finished." if submit != "none" else "The run ends at the time limit."
                 )
@@ -358,7 +359,7 @@ def mle_react(
         keeper: SubmissionKeeper,
         run: RunState,
     ) -> None:
-        await keeper.check("turn")
+        await safe_check(keeper)
         tool_messages = [m for m in new_messages if isinstance(m, ChatMessageTool)]
         if tool_messages:
             append_text(tool_messages[-1], status_now(ctx, keeper))
@@ -369,6 +370,13 @@ def mle_react(
             state.messages.append(ChatMessageUser(content=wrapup_text(budget, keeper)))
         elif reminder_every and run.turns % reminder_every == 0:
             state.messages.append(ChatMessageUser(content=await reminder_text(ctx, keeper)))
+
+    async def safe_check(keeper: SubmissionKeeper) -> None:
+        """Snapshot after a turn; a failure (e.g. a file too large to read back) is logged, never fatal."""
+        try:
+            await keeper.check("turn")
+        except Exception as err:
+            transcript().info(f"Could not snapshot the submission: {type(err).__name__}: {err}")
 
     def status_now(ctx: ToolContext, keeper: SubmissionKeeper) -> str:
         budget = ctx.budget()
@@ -410,8 +418,10 @@ def mle_react(
             "wrapup_text": percent(wrapup_share),
             "submit_text": SUBMIT_TEXTS[submit].format(min_share=percent(min_submit_share)),
         }
-        template = instructions if instructions is not None else INSTRUCTIONS
-        return template.format(**values)
+        text = instructions if instructions is not None else INSTRUCTIONS
+        for key, value in values.items():  # not str.format: custom instructions may contain braces (code)
+            text = text.replace("{" + key + "}", value)
+        return text
 
     async def finish(state: AgentState, ctx: ToolContext, keeper: SubmissionKeeper, run: RunState) -> None:
         """Stop jobs (nothing may rewrite the file after selection), select and restore, record the run."""
@@ -458,7 +468,10 @@ def submit_tool(ctx: ToolContext, keeper: SubmissionKeeper, run: RunState, mode:
               confirm: Set true to finish although the budget is not mostly used (accepted only when a valid
                 submission exists).
             """
-            await keeper.check("submit")
+            try:
+                await keeper.check("submit")
+            except Exception as err:  # decide on the snapshots already taken
+                transcript().info(f"Could not snapshot the submission at submit: {type(err).__name__}: {err}")
             budget = ctx.budget()
             early = mode == "gated" and submit_too_early(budget, min_share)
             accepted, why = submit_decision(mode, early, confirm, keeper.has_valid_choice())

@@ -171,12 +171,16 @@ class SubmissionKeeper:
 
     async def finalize(self) -> Snapshot | None:
         """Take a last snapshot, apply the policy and leave the selected file at the submission path."""
-        current = await self.check("final")
+        error: str | None = None
+        try:
+            current = await self.check("final")
+        except Exception as err:  # unreadable now: leave the file alone rather than guess
+            error = f"{type(err).__name__}: {err}"
         choice = self.selected()
         restored = False
         if choice is not None:
             choice.selected = True
-            if current is None or current.sha256 != choice.sha256:
+            if error is None and (current is None or current.sha256 != choice.sha256):
                 if choice.local_path is None:  # pragma: no cover - keep_set always keeps the selectable ones
                     raise RuntimeError(f"snapshot {choice.index} has no kept copy")
                 await self._write_back(Path(choice.local_path).read_bytes())
@@ -188,6 +192,8 @@ class SubmissionKeeper:
             "restored": restored,
             "snapshots": len(self.snapshots),
         }
+        if error is not None:
+            selection["error"] = f"final snapshot failed, file left as it was: {error}"
         store().set(SELECTION_KEY, selection)
         transcript().info(selection, source="mle_react: final selection")
         return choice
