@@ -29,6 +29,7 @@ from inspect_mlebench.registry import Competition, get_competition, load_split
 from inspect_mlebench.sandbox.provider import GPU_COUNT_KEY, UNPREPARED_KEY
 from inspect_mlebench.scorer import SUBMISSION_PATH, mlebench_scorer
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
+from inspect_mlebench.solvers.context import publish_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -356,6 +357,7 @@ def build_task(
     }
     return Task(
         dataset=MemoryDataset(samples, name=f"mlebench-{split if not competitions else 'custom'}"),
+        setup=publish_metadata(),
         solver=solver if solver is not None else default_solver(),
         scorer=mlebench_scorer(data_dir=str(data_root)),
         epochs=Epochs(1, [mlebench_seeds()]),

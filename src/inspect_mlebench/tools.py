@@ -22,19 +22,12 @@ from inspect_ai.tool import Tool, ToolResult, tool
 from inspect_ai.util import sandbox
 
 from inspect_mlebench.solvers.budget import Budget, clamp_timeout, current_budget, format_duration, in_wrapup
+from inspect_mlebench.solvers.context import sample_metadata
 from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR, JobManager
 from inspect_mlebench.solvers.snapshots import DEFAULT_SUBMISSION_PATH, Snapshot, SubmissionKeeper
 
 _TIMEOUT_EXIT = 124  # coreutils timeout: the command ran out of time
 _KILLED = (137, -9)  # SIGKILL as a shell reports it, and as a directly killed child does
-
-
-def sample_metadata() -> dict[str, Any]:
-    """The running sample's metadata (agents only receive messages, so read it from the sample's state)."""
-    from inspect_ai.solver._task_state import sample_state
-
-    state = sample_state()
-    return dict(state.metadata) if state is not None and state.metadata else {}
 
 
 @dataclass

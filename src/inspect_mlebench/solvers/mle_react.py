@@ -49,6 +49,7 @@ from inspect_mlebench.solvers.budget import (
     in_wrapup,
     submit_too_early,
 )
+from inspect_mlebench.solvers.context import sample_metadata
 from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR
 from inspect_mlebench.solvers.snapshots import SELECTION_POLICIES, SubmissionKeeper
 from inspect_mlebench.tools import (
@@ -60,7 +61,6 @@ from inspect_mlebench.tools import (
     job_status,
     python,
     resources,
-    sample_metadata,
     validate_submission,
     validator_for,
 )

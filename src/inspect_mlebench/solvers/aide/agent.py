@@ -46,6 +46,7 @@ from inspect_mlebench.solvers.aide.prompts import (
 from inspect_mlebench.solvers.aide.runner import Paths, RunResult, SandboxRunner
 from inspect_mlebench.solvers.aide.validation import validate_node_submission
 from inspect_mlebench.solvers.budget import current_budget, format_duration
+from inspect_mlebench.solvers.context import sample_metadata
 
 STORE_KEY = "aide:journal"  # the journal as a dict, rewritten after every node
 
@@ -71,16 +72,6 @@ def _resolve(preset: str, **overrides: Any) -> dict[str, Any]:
     settings = dict(PRESETS[preset])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return settings
-
-
-def _sample_metadata() -> dict[str, Any]:
-    """The running sample's metadata (an agent receives only messages, but the budget needs `time_limit_s`)."""
-    try:
-        from inspect_ai.solver._task_state import sample_state
-    except ImportError:  # pragma: no cover - Inspect moved it; the budget then relies on sample_limits() alone
-        return {}
-    state = sample_state()
-    return dict(state.metadata) if state is not None else {}
 
 
 def _task_text(messages: list[ChatMessage]) -> str:
@@ -187,7 +178,7 @@ def aide(
 
     async def execute(state: AgentState) -> AgentState:
         started = time.monotonic()
-        metadata = _sample_metadata()
+        metadata = sample_metadata()
         rng = random.Random(seed)
         runner = SandboxRunner(paths, user=user, python=python, tail_chars=output_tail_chars)
         coder = get_model()
