@@ -178,3 +178,32 @@ def test_flagged_known_issues_are_marked_in_the_score(data_dir: Path, tmp_path: 
     assert graded.explanation.startswith("[known issue: public-labels-leak] score ")
     assert graded.metadata is not None
     assert graded.metadata["known_issues_flagged"] == ["public-labels-leak"]
+
+
+@solver
+def _write_then_crash(data_dir: Path, target: str) -> Solver:
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        gold = data_dir / CID / "prepared" / "private" / "gold_submission.csv"
+        await sandbox().write_file(target, gold.read_text())
+        raise RuntimeError("the agent crashed after writing its submission")
+
+    return solve
+
+
+def test_an_agent_that_crashes_after_writing_is_still_graded(data_dir: Path, tmp_path: Path) -> None:
+    submission = "submission.csv"
+    task = Task(
+        dataset=[Sample(input="solve", id=CID, metadata={"competition_id": CID, "complexity": "dev"})],
+        solver=_write_then_crash(data_dir, submission),
+        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
+        sandbox="local",
+        score_on_error=True,  # as the mlebench task sets it
+    )
+    [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none", fail_on_error=False)
+    assert log.samples is not None
+    [sample] = log.samples
+    assert sample.error is not None
+    graded = next(iter((sample.scores or {}).values()))
+    assert isinstance(graded.value, dict)
+    assert graded.value["valid_submission"] == 1.0
+    assert graded.value["gold_medal"] == 1.0

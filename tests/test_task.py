@@ -91,6 +91,7 @@ def test_one_sample_per_competition_with_facts_and_disclosure(data_dir: Path) ->
     assert disclosure["internet"] is False
     assert disclosure["time_limit_hours"] == 0.5
     assert task.epochs_reducer is not None  # --epochs N keeps the per-seed reducer
+    assert task.score_on_error is True  # a crashed agent's submission is still graded
 
 
 def test_prepare_auto_prepares_synthetic_data(tmp_path: Path) -> None:

@@ -362,6 +362,8 @@ def build_task(
         scorer=mlebench_scorer(data_dir=str(data_root)),
         epochs=Epochs(1, [mlebench_seeds()]),
         time_limit=max(1, round(setting.time_limit_s)),
+        # An agent that crashes (or whose model API fails) after hours of work is still graded on what it wrote.
+        score_on_error=True,
         metadata={"mlebench": disclosure},
         headline_metric=HeadlineMetric(scorer="mlebench_scorer", metric="any_medal"),
         version=__version__,
