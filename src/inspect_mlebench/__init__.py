@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from inspect_mlebench.grading.errors import InvalidSubmissionError
     from inspect_mlebench.grading.grade import grade, validate
     from inspect_mlebench.grading.report import CompetitionReport
+    from inspect_mlebench.scorer import mlebench_scorer
+    from inspect_mlebench.solvers.aide import aide
+    from inspect_mlebench.solvers.mle_react import mle_react
+    from inspect_mlebench.task import build_task, mlebench, mlebench_demo, mlebench_lite
 
 _LAZY = {
     "CompetitionReport": "inspect_mlebench.grading",
@@ -37,6 +41,13 @@ _LAZY = {
     "prepare": "inspect_mlebench.data.prepare",
     "prepare_synthetic": "inspect_mlebench.data.prepare",
     "synthesize": "inspect_mlebench.data.prepare",
+    "mlebench": "inspect_mlebench.task",
+    "mlebench_lite": "inspect_mlebench.task",
+    "mlebench_demo": "inspect_mlebench.task",
+    "build_task": "inspect_mlebench.task",
+    "mlebench_scorer": "inspect_mlebench.scorer",
+    "mle_react": "inspect_mlebench.solvers.mle_react",
+    "aide": "inspect_mlebench.solvers.aide",
 }
 
 
@@ -56,10 +67,17 @@ __all__ = [
     "PreparationError",
     "RegistryError",
     "__version__",
+    "aide",
+    "build_task",
     "competitions",
     "get_competition",
     "grade",
     "load_split",
+    "mle_react",
+    "mlebench",
+    "mlebench_demo",
+    "mlebench_lite",
+    "mlebench_scorer",
     "prepare",
     "prepare_synthetic",
     "split_names",
