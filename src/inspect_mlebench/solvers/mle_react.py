@@ -12,6 +12,7 @@ can ride on each turn's tool results, and the final selection runs inside the bu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -64,6 +65,8 @@ from inspect_mlebench.tools import (
     validate_submission,
     validator_for,
 )
+
+logger = logging.getLogger(__name__)
 
 RUN_KEY = "mle_react:run"  # sample store: how the run ended, turns, jobs stopped, parameters
 SUBMIT_MODES = ("gated", "free", "none")
@@ -394,10 +397,12 @@ def mle_react(
         budget = ctx.budget()
         try:
             jobs = await ctx.jobs().list_jobs()
-        except Exception:  # a reminder must never end the run
-            jobs = []
-        running = [j.job_id for j in jobs if j.running]
-        jobs_text = f"running jobs: {', '.join(running)}" if running else "no running jobs"
+        except Exception as err:  # a reminder must never end the run
+            logger.warning("mle_react: could not list jobs for the reminder: %s", err)
+            jobs_text = "jobs unknown (listing them failed)"
+        else:
+            running = [j.job_id for j in jobs if j.running]
+            jobs_text = f"running jobs: {', '.join(running)}" if running else "no running jobs"
         return (
             f"Reminder: {budget.describe()}; {jobs_text}; {submission_status(keeper)}. "
             "Use the remaining time to improve your validation score, and keep a valid submission in place."
