@@ -5,12 +5,14 @@ scorer. Each turn it reads the conversation so far and picks the next step: look
 script (`train_script.py` of this package), run it, validate the submission, submit. It only uses tools the agent
 offers (`bash` or `python`; `validate_submission` if present, else the in-container validator script; `submit`),
 and follows the submit protocol of `mle_react` (a refusal containing "refused" is answered with
-`submit(confirm=true)`).
+`submit(confirm=true)`). Under `aide` it answers the coder with a plan and the same script as one code block, and
+the reviewer with a `submit_review` call read off the run's output and the harness's facts.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from importlib.resources import files
 from typing import Any
@@ -35,6 +37,47 @@ MAX_STEPS = 12  # after this many turns it only answers in text (an agent withou
 
 def training_script() -> str:
     return files("inspect_mlebench.baseline").joinpath("train_script.py").read_text(encoding="utf-8")
+
+
+AIDE_RUN_ARGS = '["./input", "./submission/submission.csv"]'  # aide runs scripts in a node dir with these
+_METRIC_LINE = re.compile(r"^Validation metric:\s*([-+0-9.eE]+)(.*)$", re.MULTILINE)
+
+
+def aide_script() -> str:
+    """The training script as a single-file AIDE solution: reads ./input, writes ./submission/submission.csv."""
+    script = training_script()
+    call = "\n    main()\n"
+    if not script.endswith(call):
+        raise RuntimeError("train_script.py must end with its main() call")
+    return script[: -len(call)] + f"\n    main({AIDE_RUN_ARGS})\n"
+
+
+def aide_reply() -> str:
+    return (
+        "Plan: fit a gradient-boosted model per target on the numeric and low-cardinality columns, check it on a "
+        "20 % holdout, refit on all rows and write the test predictions; fall back to the sample submission when "
+        f"the data is not a train/test table.\n\n```python\n{aide_script()}```\n"
+    )
+
+
+def aide_review(prompt: str) -> dict[str, Any]:
+    """A `submit_review` call from what the reviewer prompt shows: the output's metric line and the harness's
+    facts (exit code, time limit, submission file, format check)."""
+    metrics = _METRIC_LINE.findall(prompt)
+    metric = float(metrics[-1][0]) if metrics else None
+    lower = bool(metrics) and "lower is better" in metrics[-1][1]
+    exit_code = re.search(r"exited with code (-?\d+)", prompt)
+    failed = (exit_code is None or exit_code.group(1) != "0") or "format check of that file FAILED" in prompt
+    has_file = "submission.csv` exists after the run" in prompt
+    return {
+        "is_bug": failed or metric is None or not has_file,
+        "summary": "Baseline review: "
+        + (f"holdout metric {metric}" if metric is not None else "no validation metric printed")
+        + ("; submission written." if has_file else "; no submission file."),
+        "metric": metric,
+        "lower_is_better": lower,
+        "has_csv_submission": has_file,
+    }
 
 
 def _estimate_tokens(text: str) -> int:
@@ -118,6 +161,13 @@ class BaselineModelAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
+        last_user = next((m.text for m in reversed(input) if m.role == "user"), "")
+        if any(t.name == "submit_review" for t in tools):  # aide's reviewer role
+            return self._usage(
+                input, ModelOutput.for_tool_call(self.model_name, "submit_review", aide_review(last_user))
+            )
+        if not tools and "Validation metric:" in last_user and "```python" in last_user:  # aide's coder
+            return self._usage(input, ModelOutput.from_content(self.model_name, aide_reply()))
         plan = BaselinePlan(tools)
         turns = sum(isinstance(m, ChatMessageAssistant) for m in input)
         last_tool = next((m for m in reversed(input) if isinstance(m, ChatMessageTool)), None)
@@ -129,7 +179,6 @@ class BaselineModelAPI(ModelAPI):
             step = plan.submit(last_tool.text if last_tool is not None else None)
         else:
             step = None
-        prompt_tokens = sum(_estimate_tokens(m.text) for m in input)
         if step is None:
             output = ModelOutput.from_content(self.model_name, "The baseline has nothing more to do.")
         else:
@@ -137,6 +186,11 @@ class BaselineModelAPI(ModelAPI):
             output = ModelOutput.for_tool_call(
                 self.model_name, name, args, content=f"Baseline step {turns + 1}: {name}"
             )
+        return self._usage(input, output)
+
+    @staticmethod
+    def _usage(input: list[ChatMessage], output: ModelOutput) -> ModelOutput:
+        prompt_tokens = sum(_estimate_tokens(m.text) for m in input)
         completion = output.message.text + json.dumps([c.arguments for c in output.message.tool_calls or []])
         output.usage = ModelUsage(
             input_tokens=prompt_tokens,

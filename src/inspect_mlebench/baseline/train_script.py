@@ -3,7 +3,8 @@
 It is sent as text (a tool call writes it to /home/code/train.py), so it must run on its own with only pandas,
 numpy and scikit-learn. Tabular competitions (train/test CSVs whose columns cover the sample submission's targets)
 get a gradient-boosted model per target, checked on a holdout; anything else gets the sample submission, so the
-demo always ends with a valid file. Usage: `python train.py [DATA_DIR] [SUBMISSION_CSV]`.
+demo always ends with a valid file. Usage: `python train.py [DATA_DIR] [SUBMISSION_CSV]`. When it trained a model
+it ends its output with `Validation metric: <holdout value>` (the line AIDE-style agents read).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def target_kind(y: pd.Series, sample_values: pd.Series) -> str:
     return "regression"
 
 
-def fit_predict(x: np.ndarray, y: pd.Series, x_test: np.ndarray, kind: str) -> tuple[np.ndarray, str]:
+def fit_predict(x: np.ndarray, y: pd.Series, x_test: np.ndarray, kind: str) -> tuple[np.ndarray, str, float]:
+    """Predictions for the test rows, and the holdout metric's name and value (RMSE is lower-is-better)."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.metrics import accuracy_score, mean_squared_error, roc_auc_score
     from sklearn.model_selection import train_test_split
@@ -83,27 +85,26 @@ def fit_predict(x: np.ndarray, y: pd.Series, x_test: np.ndarray, kind: str) -> t
     keep = y.notna().to_numpy()
     x, y = x[keep], y[keep]
     model: Any
-    model = (
-        HistGradientBoostingRegressor(random_state=0)
-        if kind == "regression"
-        else HistGradientBoostingClassifier(random_state=0)
-    )
+    if kind == "regression":
+        model = HistGradientBoostingRegressor(random_state=0)
+    else:
+        model = HistGradientBoostingClassifier(random_state=0)
     x_fit, x_hold, y_fit, y_hold = train_test_split(x, y, test_size=0.2, random_state=0)
     model.fit(x_fit, y_fit)
     if kind == "regression":
-        check = f"holdout RMSE {mean_squared_error(y_hold, model.predict(x_hold)) ** 0.5:.4f}"
+        name, value = "RMSE", float(mean_squared_error(y_hold, model.predict(x_hold)) ** 0.5)
     elif kind == "proba" and len(set(y_hold)) == 2:
-        check = f"holdout AUC {roc_auc_score(y_hold, model.predict_proba(x_hold)[:, 1]):.4f}"
+        name, value = "AUC", float(roc_auc_score(y_hold, model.predict_proba(x_hold)[:, 1]))
     else:
-        check = f"holdout accuracy {accuracy_score(y_hold, model.predict(x_hold)):.4f}"
+        name, value = "accuracy", float(accuracy_score(y_hold, model.predict(x_hold)))
     model.fit(x, y)  # refit on everything for the submission
     if kind == "proba":
-        return model.predict_proba(x_test)[:, 1], check
+        return model.predict_proba(x_test)[:, 1], name, value
     prediction = model.predict(x_test)
     if kind == "regression":
         low, high = float(y.min()), float(y.max())
         prediction = np.clip(prediction, low, high)  # metrics like RMSLE reject values below the training range
-    return prediction, check
+    return prediction, name, value
 
 
 def tabular_submission(data: Path, sample: pd.DataFrame) -> pd.DataFrame:
@@ -122,20 +123,27 @@ def tabular_submission(data: Path, sample: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("no usable feature columns")
     print(f"{len(train)} training rows, {len(test)} test rows, {len(names)} features: {', '.join(names[:12])}")
     out = pd.DataFrame({id_col: test[id_col]})
+    checks: list[tuple[str, float]] = []
     for target in targets:
         kind = target_kind(train[target], sample[target])
-        out[target], check = fit_predict(x, train[target], x_test, kind)
-        print(f"target {target!r}: {kind}, {check}")
+        out[target], name, value = fit_predict(x, train[target], x_test, kind)
+        checks.append((name, value))
+        print(f"target {target!r}: {kind}, holdout {name} {value:.4f}")
     if set(out[id_col]) == set(sample[id_col]) and len(out) == len(sample):
         out = sample[[id_col]].merge(out, on=id_col, how="left")  # the sample's row order
     elif len(out) != len(sample):
         raise ValueError(f"{len(out)} test rows but the sample submission has {len(sample)}")
+    name = checks[0][0]
+    mean = float(np.mean([value for metric, value in checks if metric == name]))
+    direction = "lower is better" if name == "RMSE" else "higher is better"
+    print(f"Validation metric: {mean:.6f} (holdout {name}, {direction})")
     return out
 
 
-def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/home/data")
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/home/submission/submission.csv")
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    data = Path(args[0]) if args else Path("/home/data")
+    target = Path(args[1]) if len(args) > 1 else Path("/home/submission/submission.csv")
     sample_path = find_sample_submission(data)
     sample = pd.read_csv(sample_path)
     try:
