@@ -8,9 +8,11 @@ the reason and the command that fixes it.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -400,30 +402,27 @@ def mlebench(
     return build_task(**locals())
 
 
-@task
-def mlebench_lite(
-    data: DataSource = "kaggle",
-    data_dir: str | None = None,
-    prepare: PreparePolicy = "auto",
-    time_limit_hours: float = 24.0,
-    gpus: int | Literal["auto"] = "auto",
-    cpus: float | None = None,
-    memory_gb: float | None = None,
-    shm_size_gb: float | None = None,
-    image_profile: ImageProfile = "full",
-    description: DescriptionVariant = "original",
-    internet: bool = False,
-    known_issues: KnownIssuesPolicy = "include",
-    sandbox: SandboxKind = "docker",
-    build_images: bool = True,
-    agent_image: str | None = None,
-    synthetic_size: int = 200,
-    k8s_data_pvc: str | None = None,
-    k8s_image_registry: str | None = None,
-    solver: Solver | Agent | None = None,
-) -> Task:
-    """MLE-bench Lite: the 22 low-complexity competitions (upstream's `low` split)."""
-    return build_task(split="lite", **locals())
+def fixed_task(name: str, doc: str, **fixed: Any) -> Callable[..., Task]:
+    """A task registered as `name` that is `mlebench` with `fixed` set (and `split`/`competitions` not offered):
+    it takes `mlebench`'s other parameters, declared once there, so they never drift apart."""
+    shared = inspect.signature(mlebench)
+    hidden = {"split", "competitions", *fixed}
+
+    def fixed_mlebench(**params: Any) -> Task:
+        return build_task(**fixed, **params)
+
+    fixed_mlebench.__name__ = fixed_mlebench.__qualname__ = name
+    fixed_mlebench.__doc__ = doc
+    # Inspect reads a task's parameters (for -T and the log's task_args) with inspect.signature, which honours this
+    fixed_mlebench.__signature__ = shared.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in shared.parameters.values() if p.name not in hidden]
+    )
+    return task(name=name)(fixed_mlebench)
+
+
+mlebench_lite = fixed_task(
+    "mlebench_lite", "MLE-bench Lite: the 22 low-complexity competitions (upstream's `low` split).", split="lite"
+)
 
 
 @task
