@@ -21,12 +21,12 @@ from typing import Any
 from inspect_ai.model import (
     ChatMessage,
     GenerateConfig,
-    ModelAPI,
     ModelOutput,
-    ModelUsage,
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI
 
 _HEAD = """\
 import csv
@@ -109,7 +109,7 @@ def script_text(index: int) -> str:
 
 
 @modelapi(name="aide_scripted")
-class ScriptedAide(ModelAPI):
+class ScriptedAide(ScriptedModelAPI):
     def __init__(
         self,
         model_name: str,
@@ -118,16 +118,12 @@ class ScriptedAide(ModelAPI):
         config: GenerateConfig | None = None,
         **model_args: Any,
     ) -> None:
-        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
-
-    async def count_text_tokens(self, text: str) -> int:
-        return max(1, len(text) // 4)
+        super().__init__(model_name, base_url, api_key, config)
 
     async def generate(
         self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
     ) -> ModelOutput:
         prompt = input[-1].text
-        usage = ModelUsage(input_tokens=len(prompt) // 4, output_tokens=100, total_tokens=len(prompt) // 4 + 100)
         if any(t.name == "submit_review" for t in tools):
             output = ModelOutput.for_tool_call(self.model_name, "submit_review", self._review(prompt))
         else:
@@ -140,8 +136,7 @@ class ScriptedAide(ModelAPI):
             else:
                 text = script_text(index)
             output = ModelOutput.from_content(self.model_name, text)
-        output.usage = usage
-        return output
+        return self.with_usage(input, output)
 
     def _review(self, prompt: str) -> dict[str, Any]:
         output = prompt.split("# Its output (last part)", 1)[-1].split("# Facts from the harness", 1)[0]

@@ -16,13 +16,13 @@ from inspect_ai.model import (
     ChatMessageTool,
     GenerateConfig,
     Model,
-    ModelAPI,
     ModelOutput,
-    ModelUsage,
     get_model,
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ScriptLog:
 
 
 @modelapi(name="mle_react_scripted")
-class ScriptedReactAPI(ModelAPI):
+class ScriptedReactAPI(ScriptedModelAPI):
     def __init__(
         self,
         model_name: str,
@@ -53,15 +53,12 @@ class ScriptedReactAPI(ModelAPI):
         steps: list[Step] | None = None,
         log: ScriptLog | None = None,
     ) -> None:
-        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config or GenerateConfig())
+        super().__init__(model_name, base_url, api_key, config)
         self.steps = list(steps or [])
         self.log = log if log is not None else ScriptLog()
         self.index = 0
         self.repeats = 0
         self.waiting = False
-
-    async def count_text_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
 
     async def generate(
         self,
@@ -89,10 +86,7 @@ class ScriptedReactAPI(ModelAPI):
             if step.delay_s:
                 await anyio.sleep(step.delay_s)
             output = ModelOutput.for_tool_call(model="scripted-react", tool_name=step.tool, tool_arguments=step.args)
-        # realistic input counts: compaction calibrates its estimate against them
-        input_tokens = sum(len(m.text) // 4 + 1 for m in input)
-        output.usage = ModelUsage(input_tokens=input_tokens, output_tokens=10, total_tokens=input_tokens + 10)
-        return output
+        return self.with_usage(input, output)  # realistic input counts: compaction calibrates against them
 
 
 def scripted_model(steps: list[Step], log: ScriptLog | None = None) -> Model:

@@ -11,7 +11,6 @@ the reviewer with a `submit_review` call read off the run's output and the harne
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from importlib.resources import files
@@ -22,12 +21,12 @@ from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageTool,
     GenerateConfig,
-    ModelAPI,
     ModelOutput,
-    ModelUsage,
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI
 
 DATA_DIR = "/home/data"
 SUBMISSION = "/home/submission/submission.csv"
@@ -80,10 +79,6 @@ def aide_review(prompt: str) -> dict[str, Any]:
     }
 
 
-def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
-
-
 class BaselinePlan:
     """The fixed sequence of steps; which one comes next depends only on the conversation so far."""
 
@@ -128,7 +123,7 @@ class BaselinePlan:
 
 
 @modelapi(name="mlebench")
-class BaselineModelAPI(ModelAPI):
+class BaselineModelAPI(ScriptedModelAPI):
     """Provider `mlebench`; the only model is `baseline`."""
 
     def __init__(
@@ -139,14 +134,11 @@ class BaselineModelAPI(ModelAPI):
         config: GenerateConfig | None = None,
         **model_args: Any,
     ) -> None:
-        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config or GenerateConfig())
+        super().__init__(model_name, base_url, api_key, config)
         if model_name != "baseline":
             raise ValueError(f"unknown model 'mlebench/{model_name}': the only scripted model is 'mlebench/baseline'")
         if model_args:
             raise ValueError(f"mlebench/baseline takes no model args, got {sorted(model_args)}")
-
-    async def count_text_tokens(self, text: str) -> int:
-        return _estimate_tokens(text)  # the default tokenizer downloads a vocabulary; this model needs no network
 
     def connection_key(self) -> str:
         return "mlebench/baseline"
@@ -163,11 +155,11 @@ class BaselineModelAPI(ModelAPI):
     ) -> ModelOutput:
         last_user = next((m.text for m in reversed(input) if m.role == "user"), "")
         if any(t.name == "submit_review" for t in tools):  # aide's reviewer role
-            return self._usage(
+            return self.with_usage(
                 input, ModelOutput.for_tool_call(self.model_name, "submit_review", aide_review(last_user))
             )
         if not tools and "Validation metric:" in last_user and "```python" in last_user:  # aide's coder
-            return self._usage(input, ModelOutput.from_content(self.model_name, aide_reply()))
+            return self.with_usage(input, ModelOutput.from_content(self.model_name, aide_reply()))
         plan = BaselinePlan(tools)
         turns = sum(isinstance(m, ChatMessageAssistant) for m in input)
         last_tool = next((m for m in reversed(input) if isinstance(m, ChatMessageTool)), None)
@@ -186,15 +178,4 @@ class BaselineModelAPI(ModelAPI):
             output = ModelOutput.for_tool_call(
                 self.model_name, name, args, content=f"Baseline step {turns + 1}: {name}"
             )
-        return self._usage(input, output)
-
-    @staticmethod
-    def _usage(input: list[ChatMessage], output: ModelOutput) -> ModelOutput:
-        prompt_tokens = sum(_estimate_tokens(m.text) for m in input)
-        completion = output.message.text + json.dumps([c.arguments for c in output.message.tool_calls or []])
-        output.usage = ModelUsage(
-            input_tokens=prompt_tokens,
-            output_tokens=_estimate_tokens(completion),
-            total_tokens=prompt_tokens + _estimate_tokens(completion),
-        )
-        return output
+        return self.with_usage(input, output)

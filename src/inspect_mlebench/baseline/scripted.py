@@ -1,0 +1,44 @@
+"""What every scripted (LLM-free) model of this project shares: offline token counting and usage on each output.
+
+Inspect's default token counter downloads a tokenizer vocabulary, and outputs without usage make some code paths
+fetch one too; a scripted model must run with no network, and compaction calibrates against reported input sizes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, ModelUsage
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, at least one."""
+    return max(1, len(text) // 4)
+
+
+class ScriptedModelAPI(ModelAPI):
+    """Base for scripted model providers: no key, no URL, local token estimates."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+    ) -> None:
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config or GenerateConfig())
+
+    async def count_text_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+    @staticmethod
+    def with_usage(input: list[ChatMessage], output: ModelOutput) -> ModelOutput:
+        """`output` with usage estimated from the whole input and the reply's text and tool arguments."""
+        prompt_tokens = sum(estimate_tokens(m.text) for m in input)
+        completion = output.message.text + json.dumps([c.arguments for c in output.message.tool_calls or []])
+        output.usage = ModelUsage(
+            input_tokens=prompt_tokens,
+            output_tokens=estimate_tokens(completion),
+            total_tokens=prompt_tokens + estimate_tokens(completion),
+        )
+        return output
