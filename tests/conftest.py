@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +65,25 @@ def sandbox_images(base_image: str) -> tuple[str, str]:
 
     build_images(profile="slim", base_image=base_image, download=True)
     return agent_image("slim"), validator_image()
+
+
+@pytest.fixture
+def synthetic_task(sandbox_images: tuple[str, str], tmp_path: Path) -> Callable[..., Any]:
+    """Builds `mlebench` for Docker tests: synthetic spaceship-titanic, the session's slim images (no build in the
+    task), small resources; keyword arguments override any of it."""
+    from inspect_mlebench.task import mlebench
+
+    def make(**overrides: Any) -> Any:
+        params: dict[str, Any] = {
+            "competitions": ["spaceship-titanic"],
+            "data": "synthetic",
+            "data_dir": str(tmp_path / "data"),
+            "image_profile": "slim",
+            "gpus": 0,
+            "cpus": 1,
+            "memory_gb": 2,
+            "build_images": False,
+        }
+        return mlebench(**(params | overrides))
+
+    return make

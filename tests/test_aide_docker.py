@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval
+from inspect_ai import Task, eval
 
 from inspect_mlebench.solvers.aide import Journal, aide
 from inspect_mlebench.solvers.aide.agent import STORE_KEY
@@ -21,21 +22,10 @@ from scripted_aide import ScriptedAide  # noqa: F401  (registers aide_scripted/*
 
 
 @pytest.mark.docker
-def test_aide_end_to_end_in_docker(base_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INSPECT_MLEBENCH_BASE_IMAGE", base_image)
+def test_aide_end_to_end_in_docker(synthetic_task: Callable[..., Task], tmp_path: Path) -> None:
     from inspect_mlebench.scorer import STORE_KEY as SUBMISSION_KEY
-    from inspect_mlebench.task import mlebench
 
-    task = mlebench(
-        competitions=["spaceship-titanic"],
-        data="synthetic",
-        data_dir=str(tmp_path / "data"),
-        image_profile="slim",
-        time_limit_hours=0.1,
-        gpus=0,
-        cpus=1,
-        memory_gb=2,
-    )
+    task = synthetic_task(time_limit_hours=0.1)
     [log] = eval(
         task,
         solver=aide(num_drafts=2, max_steps=6, seed=0, stop_margin_s=30),

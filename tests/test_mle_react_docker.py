@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval
+from inspect_ai import Task, eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageTool
 
@@ -26,21 +27,10 @@ SUB = "/home/submission/submission.csv"
 
 
 @pytest.mark.docker
-def test_mle_react_end_to_end_in_docker(base_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INSPECT_MLEBENCH_BASE_IMAGE", base_image)
+def test_mle_react_end_to_end_in_docker(synthetic_task: Callable[..., Task], tmp_path: Path) -> None:
     from inspect_mlebench.scorer import STORE_KEY as SUBMISSION_KEY
-    from inspect_mlebench.task import mlebench
 
-    task = mlebench(
-        competitions=["spaceship-titanic"],
-        data="synthetic",
-        data_dir=str(tmp_path / "data"),
-        image_profile="slim",
-        time_limit_hours=0.05,  # 3 minutes: every command's 1 h cap is clamped to the time left
-        gpus=0,
-        cpus=1,
-        memory_gb=2,
-    )
+    task = synthetic_task(time_limit_hours=0.05)  # 3 minutes: every command's 1 h cap is clamped to the time left
     write_job = f"echo start; sleep 3; cp /home/data/sample_submission.csv {SUB}; echo wrote"
     steps = [
         Step("bash", {"command": "id -un; command -v python"}),

@@ -11,18 +11,19 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from inspect_ai import eval
+from inspect_ai import Task, eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
 from inspect_mlebench.data.paths import competition_dir, private_dir, public_dir
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
-from inspect_mlebench.task import DEMO_COMPETITIONS, mlebench
+from inspect_mlebench.task import DEMO_COMPETITIONS
 
 pytestmark = pytest.mark.docker
 
@@ -106,17 +107,16 @@ def _submit_by_epoch(data_dir: Path) -> Solver:
     return solve
 
 
-def test_epochs_give_upstreams_per_seed_mean_and_sem(sandbox_images: tuple[str, str], tmp_path: Path) -> None:
+def test_epochs_give_upstreams_per_seed_mean_and_sem(synthetic_task: Callable[..., Task], tmp_path: Path) -> None:
     data = tmp_path / "data"
     for cid in EPOCH_PLAN:
         prepare_synthetic(cid, data)
         # a leaderboard of 100 teams scoring 0.60..0.99: a perfect score wins gold, the sample wins nothing
         board = pd.DataFrame({"score": [0.99 - i * 0.0039 for i in range(100)]})
         board.to_csv(competition_dir(data, cid) / "leaderboard.csv", index=False)
-    task = mlebench(
-        competitions=list(EPOCH_PLAN), data="synthetic", data_dir=str(data), image_profile="slim", gpus=0, cpus=1,
-        memory_gb=2, build_images=False, time_limit_hours=0.1, solver=_submit_by_epoch(data),
-    )  # fmt: skip
+    task = synthetic_task(
+        competitions=list(EPOCH_PLAN), data_dir=str(data), time_limit_hours=0.1, solver=_submit_by_epoch(data)
+    )
     [log] = eval(task, model="mlebench/baseline", epochs=3, log_dir=str(tmp_path / "logs"), display="none")
     assert log.status == "success", log.error
     assert log.eval.config.epochs_reducer == ["mlebench_seeds"]
