@@ -122,16 +122,23 @@ def _submit_by_epoch(data_dir: Path, target: str) -> Solver:
     return solve
 
 
-def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Path) -> None:
-    # relative: each epoch's local sandbox has its own directory (epochs run concurrently)
-    submission = "submission.csv"
-    task = Task(
-        dataset=[Sample(input="solve", id=CID, metadata={"competition_id": CID, "complexity": "dev"})],
-        solver=_submit_by_epoch(data_dir, submission),
-        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
-        epochs=Epochs(3, mlebench_seeds()),
+SUBMISSION = "submission.csv"  # relative: each epoch's local sandbox has its own directory (epochs run concurrently)
+
+
+def _local_task(data_dir: Path, solver: Solver, metadata: dict[str, Any] | None = None, **task_args: Any) -> Task:
+    """One spaceship-titanic sample in the local sandbox, graded by the real scorer from `SUBMISSION`."""
+    sample_metadata = {"competition_id": CID, "complexity": "dev", **(metadata or {})}
+    return Task(
+        dataset=[Sample(input="solve", id=CID, metadata=sample_metadata)],
+        solver=solver,
+        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=SUBMISSION),
         sandbox="local",
+        **task_args,
     )
+
+
+def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Path) -> None:
+    task = _local_task(data_dir, _submit_by_epoch(data_dir, SUBMISSION), epochs=Epochs(3, mlebench_seeds()))
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
     assert log.status == "success", log.error
     assert log.results is not None
@@ -148,7 +155,7 @@ def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Pa
     assert graded.metadata["competition_id"] == CID
 
     # re-grade the log with no sandbox (the sandboxes and their files are gone): the stored copies give the same
-    rescorer = mlebench_scorer(data_dir=str(data_dir), submission_path=submission)
+    rescorer = mlebench_scorer(data_dir=str(data_dir), submission_path=SUBMISSION)
     rescored = score(log, rescorer, epochs_reducer=mlebench_seeds(), action="overwrite")
     assert rescored.samples is not None
 
@@ -163,14 +170,8 @@ def test_scorer_seeds_and_regrading_without_sandbox(data_dir: Path, tmp_path: Pa
 
 
 def test_flagged_known_issues_are_marked_in_the_score(data_dir: Path, tmp_path: Path) -> None:
-    submission = "submission.csv"
-    metadata = {"competition_id": CID, "complexity": "dev", "known_issues_flagged": ["public-labels-leak"]}
-    task = Task(
-        dataset=[Sample(input="solve", id=CID, metadata=metadata)],
-        solver=_submit_by_epoch(data_dir, submission),
-        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
-        sandbox="local",
-    )
+    flagged = {"known_issues_flagged": ["public-labels-leak"]}
+    task = _local_task(data_dir, _submit_by_epoch(data_dir, SUBMISSION), flagged)
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
     assert log.samples is not None
     graded = next(iter((log.samples[0].scores or {}).values()))
@@ -191,14 +192,7 @@ def _write_then_crash(data_dir: Path, target: str) -> Solver:
 
 
 def test_an_agent_that_crashes_after_writing_is_still_graded(data_dir: Path, tmp_path: Path) -> None:
-    submission = "submission.csv"
-    task = Task(
-        dataset=[Sample(input="solve", id=CID, metadata={"competition_id": CID, "complexity": "dev"})],
-        solver=_write_then_crash(data_dir, submission),
-        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=submission),
-        sandbox="local",
-        score_on_error=True,  # as the mlebench task sets it
-    )
+    task = _local_task(data_dir, _write_then_crash(data_dir, SUBMISSION), score_on_error=True)  # as mlebench does
     [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none", fail_on_error=False)
     assert log.samples is not None
     [sample] = log.samples
