@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +232,16 @@ def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.Mo
     agent, validator = task_module._images("slim", None, build=True)
     assert agent == images.agent_image("slim")
     assert validator == images.validator_image()
-    assert built == [{"profile": "slim", "base_image": "local/debian:bookworm-slim", "download": True, "only": "agent"}]
+    assert built == [
+        {
+            "profile": "slim",
+            "base_image": "local/debian:bookworm-slim",
+            "wheels": None,
+            "download": True,
+            "only": "agent",
+            "run": subprocess.run,
+        }
+    ]
     built.clear()
     assert task_module._images("full", "my/cuda-agent:1", build=True)[0] == "my/cuda-agent:1"
     assert built == []  # a user-given agent image is used as is; the validator exists

@@ -128,31 +128,17 @@ def _obfuscated_description(comp: Competition) -> Path:
 
 
 def _images(profile: ImageProfile, agent_image: str | None, build: bool) -> tuple[str, str]:
-    from inspect_mlebench.sandbox.images import (
-        DEFAULT_BASE_IMAGE,
-        build_images,
-        image_exists,
-        validator_image,
-    )
-    from inspect_mlebench.sandbox.images import (
-        agent_image as default_agent_image,
-    )
+    """The agent and validator image references; with `build`, missing ones are built first."""
+    from inspect_mlebench.sandbox import images
 
-    agent = agent_image or default_agent_image(profile)
-    validator = validator_image()
-    if not build:
-        return agent, validator
-    wanted: list[Literal["agent", "validator"]] = []
-    if agent_image is None and not image_exists(agent):
-        wanted.append("agent")
-    if not image_exists(validator):
-        wanted.append("validator")
-    if wanted:
-        base = os.environ.get(BASE_IMAGE_ENV) or DEFAULT_BASE_IMAGE
-        download = os.environ.get(DOWNLOAD_WHEELS_ENV) == "1"
-        logger.warning("building the %s image(s) from %s (once; minutes)", " and ".join(wanted), base)
-        build_images(profile=profile, base_image=base, download=download, only=wanted[0] if len(wanted) == 1 else None)
-    return agent, validator
+    if build:
+        images.ensure_images(
+            profile=profile,
+            base_image=os.environ.get(BASE_IMAGE_ENV) or images.DEFAULT_BASE_IMAGE,
+            download=os.environ.get(DOWNLOAD_WHEELS_ENV) == "1",
+            agent=agent_image is None,
+        )
+    return agent_image or images.agent_image(profile), images.validator_image()
 
 
 def _gpu_name(count: int) -> str | None:

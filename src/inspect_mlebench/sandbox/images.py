@@ -7,6 +7,7 @@ so an upgrade never silently reuses images built from older pins.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from inspect_mlebench.resources import compose_dir, task_configs_dir
 
 Profile = Literal["slim", "full"]
 PROFILES: tuple[Profile, ...] = ("slim", "full")
+logger = logging.getLogger(__name__)
+
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The base image's python3, for which host-side wheel downloads are chosen (Debian 12: 3.11).
 DEFAULT_PYTHON_VERSION = "3.11"
@@ -159,14 +162,18 @@ def ensure_images(
     profile: Profile = "slim",
     base_image: str = DEFAULT_BASE_IMAGE,
     wheels: Path | None = None,
+    download: bool = False,
+    agent: bool = True,
     run: Runner = subprocess.run,
 ) -> list[BuildResult]:
-    """Build whichever of the two images is missing (what a task does before its first sample); [] if both exist."""
-    missing_agent = not image_exists(agent_image(profile), run)
+    """Build whichever of the two images is missing (what a task does before its first sample); [] if both exist.
+    `agent=False`: the agent image is the user's own, so only the validator is checked."""
+    missing_agent = agent and not image_exists(agent_image(profile), run)
     missing_validator = not image_exists(validator_image(), run)
     if not (missing_agent or missing_validator):
         return []
     only: Literal["agent", "validator"] | None = None
     if missing_agent != missing_validator:
         only = "agent" if missing_agent else "validator"
-    return build_images(profile=profile, base_image=base_image, wheels=wheels, only=only, run=run)
+    logger.warning("building the %s image(s) from %s (once; minutes)", only or "agent and validator", base_image)
+    return build_images(profile=profile, base_image=base_image, wheels=wheels, download=download, only=only, run=run)
