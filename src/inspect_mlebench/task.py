@@ -211,14 +211,8 @@ def _sandbox_spec(
 
 
 def default_solver() -> Solver | Agent:
-    """mle_react when it is installed in this version, else Inspect's react() with bash and python."""
-    try:
-        from inspect_mlebench.solvers.mle_react import mle_react
-    except ImportError:
-        from inspect_ai.agent import react
-        from inspect_ai.tool import bash, python
+    from inspect_mlebench.solvers.mle_react import mle_react
 
-        return react(tools=[bash(timeout=3600, user="nonroot"), python(timeout=3600, user="nonroot")])
     return mle_react()
 
 
