@@ -44,7 +44,13 @@ def test_report_has_upstream_keys_then_ours(data_dir: Path, leaderboard: Path) -
     report = grade(CID, _gold(data_dir), data_dir, leaderboard=leaderboard)
     keys = list(report.upstream_dict())
     assert keys[: len(UPSTREAM_KEYS)] == UPSTREAM_KEYS
-    assert keys[len(UPSTREAM_KEYS) :] == ["percentile", "invalid_reason", "leaderboard_note"]
+    assert keys[len(UPSTREAM_KEYS) :] == [
+        "percentile",
+        "invalid_reason",
+        "leaderboard_note",
+        "grading_mode",
+        "warnings",
+    ]
 
 
 def test_gold_wins_gold_against_a_leaderboard(data_dir: Path, leaderboard: Path) -> None:

@@ -24,6 +24,7 @@ from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderboard, place, thresholds
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
 from inspect_mlebench.registry import Competition, GradingSpec, get_competition
@@ -139,9 +140,16 @@ def score_submission(comp: Competition, submission_path: Path, answers: pd.DataF
     return declarative_score(spec, submission, answers)
 
 
-def validate(competition_id: str, submission_path: Path, data_dir: str | Path | None = None) -> tuple[bool, str]:
-    """Valid or not, with a reason; never a score. What the validator endpoint and tool answer."""
-    report = grade(competition_id, submission_path, data_dir)
+def validate(
+    competition_id: str,
+    submission_path: Path,
+    data_dir: str | Path | None = None,
+    *,
+    mode: GradingMode = DEFAULT_GRADING_MODE,
+) -> tuple[bool, str]:
+    """Valid or not, with a reason; never a score, and no warnings: what upstream's validator would answer (in
+    strict mode, what strict grading would). What the validator endpoint and tool answer."""
+    report = grade(competition_id, submission_path, data_dir, mode=mode)
     if report.valid_submission:
         return True, "Submission is valid."
     return False, f"Submission invalid: {report.invalid_reason}"
@@ -153,15 +161,20 @@ def grade(
     data_dir: str | Path | None = None,
     *,
     leaderboard: str | Path | None = None,
+    mode: GradingMode = DEFAULT_GRADING_MODE,
 ) -> CompetitionReport:
+    """Grade one submission file. `mode="upstream"` (default) is valid exactly where upstream's grader is, with its
+    sloppier acceptances listed in `warnings`; `mode="strict"` makes those invalid."""
     comp = get_competition(competition_id)
     path = Path(submission_path)
     answers = load_answers(comp, data_dir, graded_answer_columns(comp))
     exists = path.is_file() and path.suffix.lower() == ".csv"
     score: float | None = None
     reason: str | None = None
+    warnings: list[str] = []
     try:
-        score = round(score_submission(comp, path, answers), 5)
+        with grading_context(mode) as warnings:
+            score = round(score_submission(comp, path, answers), 5)
     except InvalidSubmissionError as err:
         reason = str(err)
     except NotImplementedError:
@@ -210,6 +223,8 @@ def grade(
         percentile=placement.percentile if placement is not None else None,
         invalid_reason=reason,
         leaderboard_note=note,
+        grading_mode=mode,
+        warnings=tuple(warnings) if score is not None else (),
     )
 
 

@@ -34,6 +34,11 @@ class CompetitionReport(BaseModel):
     percentile: float | None = None
     invalid_reason: str | None = None
     leaderboard_note: str | None = None
+    # "upstream" (valid exactly where upstream's grader is) or "strict"; see grading.leniency
+    grading_mode: str = "upstream"
+    # problems upstream's grader lets through (ids it never checks, rows scored by position, ...): never shown to
+    # the agent, reported with the score
+    warnings: tuple[str, ...] = ()
 
     def upstream_dict(self) -> dict[str, object]:
         """JSON-ready dict in upstream's key order, with our extra keys at the end."""
