@@ -33,7 +33,8 @@ def test_all_82_competitions_load() -> None:
     registry = competitions()
     assert len(registry) == 82
     for comp in registry.values():
-        assert comp.grading.metric
+        assert comp.grading.title
+        assert (comp.grading.metric is not None) == comp.implemented
         assert comp.grading.direction in ("higher", "lower")
 
 
@@ -107,6 +108,7 @@ def test_facts_match_upstream_reference() -> None:
         assert comp.complexity == entry["complexity"]
         assert comp.awards_medals == entry["awards_medals"]
         assert comp.competition_type == entry["competition_type"]
+        assert comp.leaderboard is not None
         assert comp.leaderboard.sha256 == entry["leaderboard_lfs"]["sha256"]
         assert comp.leaderboard.size == entry["leaderboard_lfs"]["size"]
         assert comp.checksums.zip == entry["checksums"].get("zip")
@@ -172,7 +174,13 @@ def _edit(path: Path, change: dict[str, object]) -> None:
         ({"complexity": "easy"}, "complexity"),
         ({"checksums.zip": "not-an-md5"}, "checksums.zip"),
         ({"leaderboard.size": 0}, "leaderboard.size"),
-        ({"grading.grader": "not a function ref"}, "grading.grader"),
+        ({"grading.grader": "not a function ref"}, "grading.grader.function"),
+        ({"grading.metric": "no_such_metric"}, "grading.metric"),
+        ({"grading.options": {"no_such_option": 1}}, "grading.options"),
+        ({"preparation.preparer": "inspect_mlebench.competitions.no_such_module:prepare"}, "preparation.preparer"),
+        ({"synthetic.generator": "inspect_mlebench.competitions.spaceship_titanic:nope"}, "synthetic.generator"),
+        ({"synthetic": None}, "synthetic"),
+        ({"implemented": False}, "grading.metric"),
         ({"dataset.answers": "prepared/public/test.csv"}, "dataset.answers"),
         ({"unexpected_field": 1}, "unexpected_field"),
     ],
@@ -208,23 +216,34 @@ def test_bad_file_fails_whole_registry_load(config_copy: Path) -> None:
         competitions(config_copy.parents[1])
 
 
-def test_status_reflects_specs(config_copy: Path) -> None:
+def test_not_yet_implemented_is_explicit(config_copy: Path) -> None:
     doc = yaml.safe_load(config_copy.read_text())
-    doc["grading"] = {"metric": "accuracy", "direction": "higher"}
+    doc["grading"] = {"label": "accuracy of Transported", "direction": "higher"}
+    doc["implemented"] = False
     doc.pop("preparation", None)
     doc.pop("synthetic", None)
     config_copy.write_text(yaml.safe_dump(doc))
     comp = load_competition_file(config_copy)
-    assert not comp.status.grader
-    assert not comp.status.preparer
+    assert not comp.implemented
+    assert not any(comp.status.model_dump().values())
+    assert comp.grading.title == "accuracy of Transported"
+    # half states are refused: one part given while the competition says it is not implemented
+    _edit(config_copy, {"preparation": {"preparer": "inspect_mlebench.kit.holdout:prepare_holdout"}})
+    with pytest.raises(RegistryError, match=re.escape("field 'preparation': given, but 'implemented' is false")):
+        load_competition_file(config_copy)
+
+
+def test_function_reference_with_keyword_arguments(config_copy: Path) -> None:
     _edit(
         config_copy,
         {
-            "grading.grader": "inspect_mlebench.competitions.spaceship_titanic:grade",
-            "preparation": {"preparer": "pkg.mod:prepare"},
+            "synthetic.generator": {
+                "function": "inspect_mlebench.competitions.spaceship_titanic:synthesize",
+                "kwargs": {},
+            }
         },
     )
-    status = load_competition_file(config_copy).status
-    assert status.grader
-    assert status.preparer
-    assert not status.synthetic
+    comp = load_competition_file(config_copy)
+    assert comp.synthetic is not None
+    assert comp.synthetic.generator.function.endswith(":synthesize")
+    assert comp.synthetic.generator.kwargs == {}

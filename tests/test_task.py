@@ -14,8 +14,9 @@ from inspect_ai.tool import ToolInfo, ToolParams
 
 from inspect_mlebench import RegistryError, get_competition, load_split
 from inspect_mlebench.baseline.model import BaselineModelAPI, BaselinePlan
-from inspect_mlebench.competition_tasks import COMPETITION_TASKS, task_name
+from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.data.prepare import prepare_synthetic
+from inspect_mlebench.naming import task_name
 from inspect_mlebench.sandbox.provider import (
     UNPREPARED_KEY,
     CompetitionNotPreparedError,

@@ -160,6 +160,7 @@ def test_default_urls_point_at_pinned_commit(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_registry_leaderboard_ref_is_upstream_lfs_identity() -> None:
     real = get_competition(COMP_ID)
+    assert real.leaderboard is not None
     assert real.leaderboard.size == 125841
     assert real.leaderboard.sha256.startswith("e071aca01cb968fa")
 
@@ -200,6 +201,7 @@ def test_wrong_content_is_refused_and_nothing_left(upstream: FakeUpstream, comp:
     with pytest.raises(uf.UpstreamFetchError) as err:
         uf.fetch_leaderboard(comp, tmp_path, sleep=Sleeps())
     message = _one_line(err)
+    assert comp.leaderboard is not None
     assert f"expected sha256 {comp.leaderboard.sha256} ({comp.leaderboard.size} bytes)" in message
     assert "got sha256 " in message
     assert _listing(tmp_path / COMP_ID) == []
@@ -294,6 +296,7 @@ def test_leaderboard_dir_mismatch_needs_allow_unverified(offline: str, comp: Com
     with pytest.raises(uf.UpstreamFetchError) as err:
         uf.fetch_leaderboard(comp, tmp_path / "data", leaderboard_dir=tmp_path / "lb")
     message = _one_line(err)
+    assert comp.leaderboard is not None
     assert f"expected sha256 {comp.leaderboard.sha256}" in message
     assert f"got sha256 {hashlib.sha256(OTHER).hexdigest()} ({len(OTHER)} bytes)" in message
     assert "allow_unverified=True" in message

@@ -21,7 +21,7 @@ def competition_row(comp: Competition, membership: dict[str, set[str]]) -> dict[
         "name": comp.name,
         "complexity": comp.complexity,
         "category": comp.category,
-        "metric": comp.grading.metric,
+        "metric": comp.grading.title,
         "direction": comp.grading.direction,
         "awards_medals": comp.awards_medals,
         "splits": [s for s in _MEMBERSHIP_SPLITS if comp.id in membership[s]],

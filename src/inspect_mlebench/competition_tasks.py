@@ -11,15 +11,9 @@ from collections.abc import Callable
 
 from inspect_ai import Task
 
+from inspect_mlebench.naming import task_name
 from inspect_mlebench.resources import task_configs_dir
 from inspect_mlebench.task import fixed_task
-
-
-def task_name(competition_id: str) -> str:
-    """`spaceship-titanic` -> `spaceship_titanic`; ids that start with a digit get an `mlebench_` prefix."""
-    name = competition_id.replace("-", "_")
-    return name if name[0].isalpha() else f"mlebench_{name}"
-
 
 COMPETITION_TASKS: dict[str, Callable[..., Task]] = {
     path.stem: fixed_task(

@@ -56,7 +56,7 @@ Checking your submission: `/home/validate_submission.sh /home/submission/submiss
 and, if not, why. It never tells you the score. Use it before you finish. If you have a `validate_submission`
 tool, it does the same check.
 
-Grading: {comp.grading.metric} on the held-out test labels ({direction}).
+Grading: {comp.grading.title} on the held-out test labels ({direction}).
 
 Rules:
 - Your predictions must come from models and code that you run on the data given. Do not label test data by hand

@@ -8,13 +8,23 @@ section is missing is registered but reported as not implemented yet.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from inspect_mlebench.resources import task_configs_dir
 
@@ -62,6 +72,8 @@ SCORE_AFFECTING_KINDS: frozenset[str] = frozenset(
 
 CompetitionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
 FunctionRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
+# Environment variable naming extra folders of competition configs (os.pathsep-separated); see `competitions_dirs`.
+COMPETITIONS_DIR_ENV = "INSPECT_MLEBENCH_COMPETITIONS_DIR"
 Md5 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -86,48 +98,145 @@ class KnownIssue(_Strict):
     effect: str = Field(min_length=1, description="what it means for scores from this harness")
 
 
-class GradingSpec(_Strict):
-    """How a submission is scored. `metric` and `direction` are always known; the rest arrives with the graders."""
+def _call_from_string(value: Any) -> Any:
+    return {"function": value} if isinstance(value, str) else value
 
-    metric: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
+
+class FunctionCall(_Strict):
+    """A function named `module:function`, with keyword arguments bound from the config. In YAML either the bare
+    reference or `{function: ..., kwargs: {...}}`, so variants of a competition share one function."""
+
+    function: FunctionRef
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        return self.function.partition(":")[0]
+
+    @property
+    def name(self) -> str:
+        return self.function.partition(":")[2]
+
+
+Call = Annotated[FunctionCall, BeforeValidator(_call_from_string)]
+
+
+class GradingSpec(_Strict):
+    """How a submission is scored. `direction` is always known; `metric`, a key of the metric library
+    (`inspect_mlebench.grading.metrics.METRICS`), is given once the competition is implemented."""
+
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")] | None = None
+    label: str | None = Field(default=None, description="free-text name of the metric, for people")
     direction: Direction
     id_column: str | None = None
     target_columns: tuple[str, ...] = ()
-    grader: FunctionRef | None = Field(default=None, description="module:function for a custom grader")
+    grader: Call | None = Field(default=None, description="module:function for a custom grader")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the metric")
     notes: str | None = None
 
+    @model_validator(mode="after")
+    def _metric_from_library(self) -> GradingSpec:
+        if self.metric is None:
+            if self.options:
+                raise ValueError("options: given without a 'metric'")
+            return self
+        from inspect_mlebench.grading.metrics import METRICS, check_options
+
+        if self.metric not in METRICS:
+            raise ValueError(
+                f"metric: '{self.metric}' is not in the metric library; known: {', '.join(sorted(METRICS))}"
+            )
+        try:
+            check_options(self.metric, self.options)
+        except ValueError as err:
+            raise ValueError(f"options: {err}") from err
+        return self
+
     @property
     def implemented(self) -> bool:
-        return self.grader is not None or (self.id_column is not None and len(self.target_columns) > 0)
+        return self.metric is not None and (
+            self.grader is not None or (self.id_column is not None and len(self.target_columns) > 0)
+        )
+
+    @property
+    def title(self) -> str:
+        """What people read for the metric: the label, else the library key."""
+        return self.label or self.metric or "unknown metric"
 
     @property
     def is_lower_better(self) -> bool:
         return self.direction == "lower"
 
 
-class PreparationSpec(_Strict):
-    """How the raw Kaggle download becomes `prepared/public` + `prepared/private`."""
+class SampleSubmissionSpec(_Strict):
+    """The public sample submission of a hold-out split: the id column, then each `fill` column set to its value."""
 
-    preparer: FunctionRef | None = Field(default=None, description="module:function(raw, public, private)")
+    file: str = "sample_submission.csv"
+    fill: dict[str, Any] = Field(min_length=1, description="column -> the constant every row gets, in order")
+
+
+class HoldoutSpec(_Strict):
+    """Upstream's most common preparation: part of Kaggle's labelled table becomes the test set.
+
+    `train_test_split(source, test_size, random_state, stratify)`; the train part is public, the test part is public
+    without `target_columns` and private in full (the answers)."""
+
+    source: str = Field(default="train.csv", description="the raw CSV that is split")
+    test_size: Annotated[float, Field(gt=0, lt=1)] | Annotated[int, Field(gt=0)]
+    small_test_size: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        default=None,
+        description="fraction used instead of a row-count test_size when the source has fewer than twice that many "
+        "rows (only synthetic data is that small)",
+    )
+    random_state: int = 0
+    stratify: str | None = None
+    id_column: str
+    target_columns: tuple[str, ...] = Field(min_length=1, description="dropped from the public test file")
+    renumber_ids: bool = Field(default=False, description="ids become 0..n_train-1, then the test rows continue")
+    public_train: str = "train.csv"
+    public_test: str = "test.csv"
+    answers: str = "test.csv"
+    gold_submission: str | None = Field(default=None, description="private file with the id and target columns")
+    sample_submission: SampleSubmissionSpec
+    copy_files: tuple[str, ...] = Field(default=(), description="raw files copied unchanged into public/")
+
+    @model_validator(mode="after")
+    def _small_size_only_for_counts(self) -> HoldoutSpec:
+        if self.small_test_size is not None and isinstance(self.test_size, float):
+            raise ValueError("'small_test_size' only applies when 'test_size' is a row count")
+        return self
+
+
+class PreparationSpec(_Strict):
+    """How the raw Kaggle download becomes `prepared/public` + `prepared/private`: a declared hold-out split, or
+    a function `(raw, public, private, **kwargs)` for everything else."""
+
+    preparer: Call | None = Field(default=None, description="module:function(raw, public, private, **kwargs)")
+    holdout: HoldoutSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PreparationSpec:
+        if (self.preparer is None) == (self.holdout is None):
+            raise ValueError("give exactly one of 'preparer' and 'holdout'")
+        return self
 
     @property
     def implemented(self) -> bool:
-        return self.preparer is not None
+        return True
 
 
 class SyntheticSpec(_Strict):
     """How a tiny raw dataset in the competition's real Kaggle layout is generated for offline runs."""
 
-    generator: FunctionRef | None = Field(default=None, description="module:function(out_dir, seed, size)")
-    gold: FunctionRef | None = Field(
+    generator: Call = Field(description="module:function(out_dir, seed, size, **kwargs)")
+    gold: Call | None = Field(
         default=None,
         description="module:function(public, private) -> DataFrame, where the answers are not already a submission",
     )
 
     @property
     def implemented(self) -> bool:
-        return self.generator is not None
+        return True
 
 
 class DatasetSpec(_Strict):
@@ -169,8 +278,12 @@ class Competition(_Strict):
     dataset: DatasetSpec
     preparation: PreparationSpec | None = None
     synthetic: SyntheticSpec | None = None
-    checksums: Checksums
-    leaderboard: LeaderboardRef
+    implemented: bool = Field(
+        default=True,
+        description="false: registered with its facts, but not yet gradable (no metric, preparation or synthetic)",
+    )
+    checksums: Checksums = Field(default_factory=Checksums)
+    leaderboard: LeaderboardRef | None = Field(default=None, description="upstream's; None for own competitions")
     known_issues: tuple[KnownIssue, ...] = ()
 
     @model_validator(mode="after")
@@ -181,6 +294,32 @@ class Competition(_Strict):
             raise ValueError(f"duplicate known_issues ids: {', '.join(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _complete_or_not_yet(self) -> Competition:
+        """No half states: an implemented competition has every part, one not yet implemented has none."""
+        given = {
+            "grading.metric": self.grading.metric is not None,
+            "grading.grader": self.grading.grader is not None,
+            "preparation": self.preparation is not None,
+            "synthetic": self.synthetic is not None,
+        }
+        if self.implemented:
+            missing = [name for name, there in given.items() if not there and name != "grading.grader"]
+            if self.grading.metric is not None and not self.grading.implemented:
+                missing.append("grading.grader")
+            if missing:
+                raise ValueError(
+                    f"{missing[0]}: missing, and every implemented competition needs it (grading.metric, a grader "
+                    "or grading.id_column + target_columns, preparation, synthetic); or set 'implemented: false'"
+                )
+        else:
+            present = [name for name, there in given.items() if there]
+            if present:
+                raise ValueError(f"{present[0]}: given, but 'implemented' is false; remove it or implement the rest")
+            if self.grading.label is None:
+                raise ValueError("grading.label: needed to name the metric of a competition not yet implemented")
+        return self
+
     @property
     def score_affecting_issues(self) -> tuple[KnownIssue, ...]:
         return tuple(issue for issue in self.known_issues if issue.kind in SCORE_AFFECTING_KINDS)
@@ -188,9 +327,7 @@ class Competition(_Strict):
     @property
     def status(self) -> ImplementationStatus:
         return ImplementationStatus(
-            grader=self.grading.implemented,
-            preparer=self.preparation is not None and self.preparation.implemented,
-            synthetic=self.synthetic is not None and self.synthetic.implemented,
+            grader=self.implemented, preparer=self.preparation is not None, synthetic=self.synthetic is not None
         )
 
 
@@ -198,15 +335,26 @@ class RegistryError(ValueError):
     """A config or split file is invalid, or a name is unknown. The message is one line and names the fix."""
 
 
+# A model validator names the field it judged by starting its message with it ("metric: ..."), since pydantic
+# reports such errors at the model's own location.
+_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
+
+
 def _format_validation_error(path: Path, err: ValidationError) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "<root>"
+    parts = [str(p) for p in first["loc"]]
+    message = first["msg"]
+    named = _FIELD_IN_MESSAGE.match(message) if first["type"] == "value_error" else None
+    if named:
+        parts.append(named.group(1))
+        message = named.group(2)
+    loc = ".".join(parts) or "<root>"
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{path}: field '{loc}': {first['msg']}{more}"
+    return f"{path}: field '{loc}': {message}{more}"
 
 
 def load_competition_file(path: Path) -> Competition:
-    """Parse and validate one competition YAML file."""
+    """Parse and validate one competition YAML file, including that every function it names exists."""
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except yaml.YAMLError as err:
@@ -219,21 +367,76 @@ def load_competition_file(path: Path) -> Competition:
         raise RegistryError(_format_validation_error(path, err)) from err
     if competition.id != path.stem:
         raise RegistryError(f"{path}: field 'id' is '{competition.id}' but the file is named '{path.name}'")
+    from inspect_mlebench import references
+
+    for field, call in references.calls_of(competition).items():
+        try:
+            references.check_defined(call)
+        except references.ReferenceError as err:
+            raise RegistryError(f"{path}: field '{field}': {err}") from err
     return competition
 
 
+def competitions_dirs() -> list[Path]:
+    """Folders of the user's own competitions, from `$INSPECT_MLEBENCH_COMPETITIONS_DIR` (os.pathsep-separated)
+    and `add_competitions_dir`. Each holds `<id>.yaml` files and, where they name any, the Python modules."""
+    from_env = [Path(p).expanduser() for p in os.environ.get(COMPETITIONS_DIR_ENV, "").split(os.pathsep) if p]
+    return [*from_env, *(p for p in _added_dirs if p not in from_env)]
+
+
+_added_dirs: list[Path] = []
+
+
+def add_competitions_dir(path: str | Path) -> Path:
+    """Register a folder of the user's own competitions for this process (what `-T competitions_dir=` and
+    `--competitions-dir` do). Its modules become importable by the names the YAML files use."""
+    folder = Path(path).expanduser().resolve()
+    if not folder.is_dir():
+        raise RegistryError(f"competitions dir {folder} does not exist; give a folder of <id>.yaml files")
+    if folder not in _added_dirs:
+        _added_dirs.append(folder)
+    return folder
+
+
+def _own_files(folder: Path) -> list[Path]:
+    """`<id>.yaml` directly in the folder, or under `competitions/` as in the package's own layout."""
+    nested = folder / "competitions"
+    return sorted([*folder.glob("*.yaml"), *(nested.glob("*.yaml") if nested.is_dir() else [])])
+
+
 @cache
-def _load_all(configs_dir: Path) -> dict[str, Competition]:
+def _load_all(configs_dir: Path, extra_dirs: tuple[Path, ...]) -> dict[str, Competition]:
     comp_dir = configs_dir / "competitions"
     files = sorted(comp_dir.glob("*.yaml"))
     if not files:
         raise RegistryError(f"{comp_dir}: no competition configs found; is the package installed completely?")
-    return {path.stem: load_competition_file(path) for path in files}
+    loaded = {path.stem: load_competition_file(path) for path in files}
+    for folder in extra_dirs:
+        if not folder.is_dir():
+            raise RegistryError(f"competitions dir {folder} (from ${COMPETITIONS_DIR_ENV}) does not exist")
+        if str(folder) not in sys.path:
+            sys.path.append(str(folder))  # the YAML files name their modules relative to the folder
+        for path in _own_files(folder):
+            if path.stem in loaded:
+                raise RegistryError(f"{path}: competition '{path.stem}' is already registered; pick another id")
+            loaded[path.stem] = load_competition_file(path)
+            _origins[path.stem] = folder
+    return dict(sorted(loaded.items()))
+
+
+# competition id -> the user folder it was loaded from (absent for the package's own competitions)
+_origins: dict[str, Path] = {}
+
+
+def competition_origin(competition_id: str) -> Path | None:
+    """The user's competitions folder a competition comes from, or None for a packaged one."""
+    return _origins.get(competition_id)
 
 
 def competitions(configs_dir: Path | None = None) -> dict[str, Competition]:
-    """All registered competitions by id, sorted by id."""
-    return _load_all((configs_dir or task_configs_dir()).resolve())
+    """All registered competitions by id, sorted by id: the package's, then those of the user's folders."""
+    extra = tuple(p.resolve() for p in competitions_dirs())
+    return _load_all((configs_dir or task_configs_dir()).resolve(), extra)
 
 
 def get_competition(competition_id: str, configs_dir: Path | None = None) -> Competition:

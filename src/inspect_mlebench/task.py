@@ -164,7 +164,7 @@ def _sample(
         "competition_name": comp.name,
         "complexity": comp.complexity,
         "category": comp.category,
-        "metric": comp.grading.metric,
+        "metric": comp.grading.title,
         "direction": comp.grading.direction,
         "known_issues": [issue.model_dump() for issue in comp.known_issues],
         "known_issues_flagged": [i.id for i in comp.score_affecting_issues] if flag_issues else [],

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
+from inspect_mlebench.kit.synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
 from inspect_mlebench.tables import read_csv
 
 ID = "id"

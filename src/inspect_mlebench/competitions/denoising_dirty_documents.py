@@ -12,7 +12,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv
 
 # Kaggle's two page heights (540 wide); the synthetic pages keep the two-heights idea at a tiny scale.
 SYNTH_WIDTH = 24

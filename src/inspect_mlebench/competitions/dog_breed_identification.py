@@ -12,8 +12,8 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
 from inspect_mlebench.grading import checks, metrics
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "id"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import jpeg_bytes, rng, write_csv, zip_member
+from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv, zip_member
 
 ID = "id"
 TARGET = "label"

@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import hex_ids, rng, write_csv
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 
 ID = "id"
 TARGET = "label"

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from inspect_mlebench.competitions._synth import hex_ids, rng
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.kit.synth import hex_ids, rng
 from inspect_mlebench.tables import read_csv
 
 ID = "id"

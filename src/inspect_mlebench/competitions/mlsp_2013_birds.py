@@ -22,9 +22,9 @@ import pandas as pd
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
-from inspect_mlebench.competitions._synth import rng
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
 ID = "Id"

@@ -15,9 +15,9 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng, write_csv
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.metrics import mean_column_roc_auc
+from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "StudyInstanceUID"

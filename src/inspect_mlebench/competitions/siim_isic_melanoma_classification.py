@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "image_name"
 TARGET = "target"

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.competitions._synth import rng
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
 ID = "id"

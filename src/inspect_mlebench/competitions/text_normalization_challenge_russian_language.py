@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.competitions._synth import rng
 from inspect_mlebench.competitions.text_normalization_challenge_english_language import (
     Token,
     prepare_language,
     synthesize_language,
 )
 from inspect_mlebench.competitions.text_normalization_challenge_english_language import grade as _grade
+from inspect_mlebench.kit.synth import rng
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:

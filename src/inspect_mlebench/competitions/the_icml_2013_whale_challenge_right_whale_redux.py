@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.competitions._synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "clip"
 TARGET = "probability"

@@ -41,6 +41,8 @@ def leaderboard_state(comp: Competition, data_dir: Path | None) -> LeaderboardSt
     path = leaderboard_path(data_dir, comp.id)
     if not path.is_file():
         return "missing"
+    if comp.leaderboard is None:  # a user's own competition: nothing upstream to compare with
+        return "ok"
     if path.stat().st_size != comp.leaderboard.size:
         return "mismatch"
     return "ok" if hashlib.sha256(path.read_bytes()).hexdigest() == comp.leaderboard.sha256 else "mismatch"

@@ -7,6 +7,7 @@ preparing the same competition never interleave.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import pandas as pd
 from filelock import FileLock
 
 from inspect_mlebench.data.paths import competition_dir
-from inspect_mlebench.grading.grade import import_function
+from inspect_mlebench.references import resolve
 from inspect_mlebench.registry import Competition, get_competition
 
 PreparerFn = Callable[[Path, Path, Path], None]
@@ -30,15 +31,20 @@ class PreparationError(RuntimeError):
     """Preparation cannot run or did not produce what the config declares."""
 
 
-def _require(comp: Competition, part: str) -> str:
-    ref = None
-    if part == "preparer" and comp.preparation is not None:
-        ref = comp.preparation.preparer
-    if part == "generator" and comp.synthetic is not None:
-        ref = comp.synthetic.generator
-    if ref is None:
-        raise PreparationError(f"'{comp.id}' has no {part} yet (see `inspect-mlebench list`)")
-    return ref
+def _not_yet(comp: Competition, part: str) -> PreparationError:
+    return PreparationError(f"'{comp.id}' has no {part} yet (see `inspect-mlebench list`)")
+
+
+def preparer_of(comp: Competition) -> PreparerFn:
+    """The function that prepares `comp`: its declared hold-out split, or its own preparer."""
+    if comp.preparation is None:
+        raise _not_yet(comp, "preparer")
+    if comp.preparation.holdout is not None:
+        from inspect_mlebench.kit.holdout import prepare_holdout
+
+        return functools.partial(prepare_holdout, comp.preparation.holdout)
+    assert comp.preparation.preparer is not None
+    return resolve(comp.preparation.preparer, "preparation.preparer")
 
 
 def is_prepared(comp: Competition, data_dir: str | Path | None) -> bool:
@@ -62,7 +68,9 @@ def public_sample_submission(comp: Competition) -> str:
 def synthesize(competition_id: str, out: Path, *, seed: int = 0, size: int = DEFAULT_SYNTHETIC_SIZE) -> Path:
     """Write a tiny raw dataset in the competition's Kaggle layout into `out` (created; must be empty)."""
     comp = get_competition(competition_id)
-    generator: GeneratorFn = import_function(_require(comp, "generator"))  # type: ignore[assignment]
+    if comp.synthetic is None:
+        raise _not_yet(comp, "generator")
+    generator: GeneratorFn = resolve(comp.synthetic.generator, "synthetic.generator")
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise PreparationError(f"{out} is not empty; synthesize into a new directory")
@@ -73,7 +81,7 @@ def synthesize(competition_id: str, out: Path, *, seed: int = 0, size: int = DEF
 def write_gold_submission(comp: Competition, public: Path, private: Path) -> Path:
     """A perfect submission built from the answers, in the sample submission's columns and row order."""
     if comp.synthetic is not None and comp.synthetic.gold is not None:
-        gold_fn = import_function(comp.synthetic.gold)
+        gold_fn = resolve(comp.synthetic.gold, "synthetic.gold")
         gold = gold_fn(public, private)
     else:
         sample = pd.read_csv(public / Path(public_sample_submission(comp)).name, dtype=str)
@@ -104,7 +112,7 @@ def prepare(
 
     `description` is written to `public/description.md` (what the agent reads) inside the same atomic step."""
     comp = get_competition(competition_id)
-    preparer: PreparerFn = import_function(_require(comp, "preparer"))  # type: ignore[assignment]
+    preparer = preparer_of(comp)
     if not raw_dir.is_dir():
         raise PreparationError(f"raw dir {raw_dir} does not exist")
     root = competition_dir(data_dir, comp.id)
@@ -141,7 +149,7 @@ def prepare(
 
 def _scoring_note(comp: Competition) -> str:
     return (
-        f"Submissions are scored with `{comp.grading.metric}` ({comp.grading.direction} is better). Write predictions "
+        f"Submissions are scored with `{comp.grading.title}` ({comp.grading.direction} is better). Write predictions "
         "for every test item in the format of the sample submission in this directory.\n"
     )
 

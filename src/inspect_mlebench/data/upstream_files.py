@@ -225,7 +225,10 @@ def _sha256_file(path: Path) -> str:
 
 
 def leaderboard_is_valid(comp: Competition, path: Path) -> bool:
-    """The file is upstream's leaderboard: size first (a stat), then the sha256 (~1 ms for the largest one)."""
+    """The file is upstream's leaderboard: size first (a stat), then the sha256 (~1 ms for the largest one). For a
+    user's own competition (no upstream leaderboard recorded) any file present is theirs to vouch for."""
+    if comp.leaderboard is None:
+        return path.is_file()
     try:
         if not path.is_file() or path.stat().st_size != comp.leaderboard.size:
             return False
@@ -240,7 +243,7 @@ def _check_leaderboard(
     if head.startswith(LFS_POINTER_PREFIX):
         raise UpstreamFetchError(f"{source} is a git-LFS pointer, not the leaderboard for '{comp.id}'; {fix}")
     ref = comp.leaderboard
-    if sha256 == ref.sha256 and size == ref.size:
+    if ref is None or (sha256 == ref.sha256 and size == ref.size):
         return
     message = (
         f"{source} is not upstream's leaderboard for '{comp.id}': expected sha256 {ref.sha256} ({ref.size} bytes), "
@@ -320,6 +323,11 @@ def fetch_leaderboard(
             logger.warning("%s does not match upstream's leaderboard for '%s'; using it anyway", target, comp.id)
             return target
 
+    if comp.leaderboard is None:
+        raise UpstreamFetchError(
+            f"'{comp.id}' is not an upstream competition, so it has no leaderboard to download; put one (columns "
+            f"teamId, score, best first) at {target} or pass --leaderboard-dir DIR"
+        )
     url = leaderboard_url(comp.id)
     hint = f"download {url} elsewhere and pass --leaderboard-dir DIR (holding {comp.id}.csv), or put it at {target}"
     fix = f"the server does not serve upstream's file; check ${MEDIA_URL_ENV} or {hint}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import logging
 import math
 import os
@@ -27,6 +26,7 @@ from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderbo
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
+from inspect_mlebench.references import resolve
 from inspect_mlebench.registry import Competition, GradingSpec, get_competition
 from inspect_mlebench.tables import read_csv
 
@@ -37,14 +37,6 @@ GraderFn = Callable[[pd.DataFrame, pd.DataFrame], float]
 
 class CompetitionNotPreparedError(FileNotFoundError):
     """The competition's answers are not on disk: prepare it first."""
-
-
-def import_function(ref: str) -> Callable[..., object]:
-    module_name, _, attr = ref.partition(":")
-    fn = getattr(importlib.import_module(module_name), attr)
-    if not callable(fn):
-        raise TypeError(f"{ref} is not callable")
-    return fn  # type: ignore[no-any-return]
 
 
 def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
@@ -105,6 +97,7 @@ def graded_answer_columns(comp: Competition) -> list[str] | None:
 def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Score a submission with the metric library, following the config's id and target columns."""
     assert spec.id_column is not None
+    assert spec.metric is not None
     metric = get_metric(spec.metric)
     targets = list(spec.target_columns)
     checks.require_columns(submission, [spec.id_column, *targets])
@@ -133,7 +126,7 @@ def score_submission(comp: Competition, submission_path: Path, answers: pd.DataF
     spec = comp.grading
     submission = checks.read_submission(submission_path, dtype={spec.id_column: str} if spec.id_column else None)
     if spec.grader:
-        grader: GraderFn = import_function(spec.grader)  # type: ignore[assignment]
+        grader: GraderFn = resolve(spec.grader, "grading.grader")
         return float(grader(submission, answers))
     if not spec.implemented:
         raise NotImplementedError(f"no grader configured for '{comp.id}' yet")
@@ -231,6 +224,8 @@ def grade(
 def is_best_score(comp: Competition, score: float | None) -> bool:
     """Whether `score` equals the metric's best possible value (used to check gold submissions)."""
     if score is None or (isinstance(score, float) and math.isnan(score)):
+        return False
+    if comp.grading.metric is None:
         return False
     best = get_metric(comp.grading.metric).best
     return bool(np.isclose(score, best, atol=1e-5))

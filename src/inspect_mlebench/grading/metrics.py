@@ -8,12 +8,15 @@ names used in `grading.metric` of the competition configs to a `Metric`, which a
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from sklearn import metrics as skm
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 MetricFn = Callable[..., float]
 
@@ -28,42 +31,53 @@ class Metric:
     probabilities: Literal[None, "unit", "sum_to_one"] = None
 
 
+def _sklearn() -> ModuleType:
+    """scikit-learn's metrics, imported on first use: the registry imports this module to check metric keys, and
+    must stay light."""
+    from sklearn import metrics
+
+    module: ModuleType = metrics
+    return module
+
+
 def _column(values: np.ndarray) -> np.ndarray:
     return values.reshape(len(values), -1)[:, 0] if values.ndim > 1 else values
 
 
 def roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.roc_auc_score(_column(y_true), _column(y_pred)))
+    return float(_sklearn().roc_auc_score(_column(y_true), _column(y_pred)))
 
 
 def mean_column_roc_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Unweighted mean of one ROC AUC per target column (Kaggle's 'mean column-wise AUC')."""
     y_true, y_pred = np.atleast_2d(y_true.T).T, np.atleast_2d(y_pred.T).T
-    return float(np.mean([skm.roc_auc_score(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
+    return float(np.mean([_sklearn().roc_auc_score(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
 
 
 def log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Binary log loss of P(positive)."""
-    return float(skm.log_loss(_column(y_true), _column(y_pred), labels=[0, 1]))
+    return float(_sklearn().log_loss(_column(y_true), _column(y_pred), labels=[0, 1]))
 
 
 def multiclass_log_loss(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Log loss of one-hot (or soft) answers against per-class probability columns."""
-    return float(skm.log_loss(y_true, y_pred))
+    return float(_sklearn().log_loss(y_true, y_pred))
 
 
 def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.root_mean_squared_error(y_true, y_pred))
+    return float(_sklearn().root_mean_squared_error(y_true, y_pred))
 
 
 def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.mean_absolute_error(y_true, y_pred))
+    return float(_sklearn().mean_absolute_error(y_true, y_pred))
 
 
 def rmsle_mean_columns(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean over target columns of each column's root mean squared log error."""
     y_true, y_pred = np.atleast_2d(y_true.T).T, np.atleast_2d(y_pred.T).T
-    return float(np.mean([skm.root_mean_squared_log_error(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
+    return float(
+        np.mean([_sklearn().root_mean_squared_log_error(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])])
+    )
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -73,7 +87,7 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def quadratic_weighted_kappa(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.cohen_kappa_score(_column(y_true), _column(y_pred), weights="quadratic"))
+    return float(_sklearn().cohen_kappa_score(_column(y_true), _column(y_pred), weights="quadratic"))
 
 
 def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -84,11 +98,11 @@ def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.f1_score(_column(y_true), _column(y_pred), average="macro"))
+    return float(_sklearn().f1_score(_column(y_true), _column(y_pred), average="macro"))
 
 
 def mcc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(skm.matthews_corrcoef(_column(y_true), _column(y_pred)))
+    return float(_sklearn().matthews_corrcoef(_column(y_true), _column(y_pred)))
 
 
 def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -119,6 +133,22 @@ def get_metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise KeyError(f"metric '{name}' is not in the metric library; known: {', '.join(sorted(METRICS))}") from None
+
+
+def check_options(name: str, options: dict[str, Any]) -> None:
+    """Raise ValueError when `options` are not keyword arguments the metric `name` takes."""
+    params = list(inspect.signature(get_metric(name).fn).parameters.values())[2:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        takes = f"it takes {', '.join(sorted(accepted))}" if accepted else "it takes no options"
+        raise ValueError(f"metric '{name}' has no option {', '.join(unknown)}; {takes}")
+    required = [p.name for p in params if p.default is inspect.Parameter.empty and p.kind is not p.VAR_POSITIONAL]
+    absent = [r for r in required if r not in options]
+    if absent:
+        raise ValueError(f"metric '{name}' needs option(s) {', '.join(absent)}")
 
 
 def call_metric(name: str, y_true: np.ndarray, y_pred: np.ndarray, **options: Any) -> float:
