@@ -4,7 +4,7 @@ For each competition whose grader, preparer and synthetic data are implemented: 
 scale the answers and the gold submission up to the row count of the real test set (at least 1M rows where the real
 test set is that large) by repeating rows under new ids, and measure in a fresh subprocess each:
   - `read`: `pandas.read_csv` of the submission;
-  - `grade`: `inspect_mlebench.grading.grade` (reads answers and submission, checks, metric, report), once with
+  - `grade`: `inspect_mlebench.grading.grader` (reads answers and submission, checks, metric, report), once with
     the answers parsed from CSV (first call) and once with them loaded from the parse cache (every later call, e.g.
     each validation of the same sample).
 Peak memory is the child's peak RSS growth over its RSS after imports (Linux: the peak mark is reset through

@@ -25,7 +25,7 @@ from inspect_mlebench.registry import (
 if TYPE_CHECKING:
     from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic, synthesize
     from inspect_mlebench.grading.errors import InvalidSubmissionError
-    from inspect_mlebench.grading.grade import grade, validate
+    from inspect_mlebench.grading.grader import grade, validate
     from inspect_mlebench.grading.report import CompetitionReport
     from inspect_mlebench.scorer import mlebench_scorer
     from inspect_mlebench.solvers.aide import aide

@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.kit.synth import rng, write_csv
-from inspect_mlebench.tables import read_csv
 
 ID = "key"
 TARGET = "fare_amount"
-# Upstream holds out as many rows as Kaggle's own test set (9,914) from the ~55M-row train.csv.
-TEST_ROWS = 9914
-# Only for inputs too small for TEST_ROWS (synthetic data): never reached with the real file.
-SMALL_TEST_FRACTION = 0.1
 COUPONS = "GCP-Coupons-Instructions.rtf"
-
-
-def _test_size(n_rows: int) -> int | float:
-    return TEST_ROWS if n_rows > 2 * TEST_ROWS else SMALL_TEST_FRACTION
-
-
-def prepare(raw: Path, public: Path, private: Path) -> None:
-    original = read_csv(raw / "train.csv")
-    train, test = train_test_split(original, test_size=_test_size(len(original)), random_state=0)
-
-    sample = test[[ID]].copy()
-    sample[TARGET] = 11.35
-    # Upstream names the public training file labels.csv.
-    train.to_csv(public / "labels.csv", index=False)
-    test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
-    sample.to_csv(public / "sample_submission.csv", index=False)
-    test.to_csv(private / "test.csv", index=False)
-    shutil.copy(raw / COUPONS, public / COUPONS)
-
-    assert not set(train[ID]) & set(test[ID]), "train and test share keys"
-    assert train.shape[1] == test.shape[1] == 8
 
 
 def _rides(gen: np.random.Generator, n: int, first: int) -> pd.DataFrame:

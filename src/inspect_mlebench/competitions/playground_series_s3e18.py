@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.kit.synth import rng, write_csv
-from inspect_mlebench.tables import read_csv
 
 ID = "id"
 SCORED = ["EC1", "EC2"]
@@ -47,23 +45,6 @@ FEATURES = [
     "fr_COO",
     "fr_COO2",
 ]
-
-
-def prepare(raw: Path, public: Path, private: Path) -> None:
-    # Upstream: 10% of Kaggle's train becomes the test set, random_state=0, no stratification.
-    original = read_csv(raw / "train.csv")
-    train, test = train_test_split(original, test_size=0.1, random_state=0)
-
-    sample = test[[ID]].copy()
-    for col in SCORED:
-        sample[col] = 0.5
-    sample.to_csv(public / "sample_submission.csv", index=False)
-    test.to_csv(private / "test.csv", index=False)
-    train.to_csv(public / "train.csv", index=False)
-    test.drop(columns=TARGETS).to_csv(public / "test.csv", index=False)
-
-    assert len(train) + len(test) == len(original)
-    assert not set(train[ID]) & set(test[ID]), "train and test share ids"
 
 
 def _molecules(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:

@@ -6,26 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.kit.synth import rng, write_csv
-from inspect_mlebench.tables import read_csv
 
 TARGET = "Transported"
 ID = "PassengerId"
-
-
-def prepare(raw: Path, public: Path, private: Path) -> None:
-    # Upstream: 10% of Kaggle's train becomes the test set, random_state=0, no stratification.
-    original = read_csv(raw / "train.csv")
-    train, test = train_test_split(original, test_size=0.1, random_state=0)
-
-    sample = test[[ID, TARGET]].copy()
-    sample[TARGET] = False
-    sample.to_csv(public / "sample_submission.csv", index=False)
-    test.to_csv(private / "test.csv", index=False)
-    train.to_csv(public / "train.csv", index=False)
-    test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
 
 
 def _passengers(gen: np.random.Generator, n: int, first_group: int) -> pd.DataFrame:

@@ -6,40 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.kit.synth import rng, write_csv
-from inspect_mlebench.tables import read_csv
 
 ID = "id"
 TARGET = "target"
-# Upstream holds out 100,000 of Kaggle's 900,000 training rows.
-TEST_ROWS = 100_000
-# Only for inputs too small for TEST_ROWS (synthetic data): never reached with the real 900,000-row file.
-SMALL_TEST_FRACTION = 0.1
 LETTERS = np.array(list("ABCDEFGHIJKLMNOPQRST"))
-
-
-def _test_size(n_rows: int) -> int | float:
-    return TEST_ROWS if n_rows > 2 * TEST_ROWS else SMALL_TEST_FRACTION
-
-
-def prepare(raw: Path, public: Path, private: Path) -> None:
-    original = read_csv(raw / "train.csv")
-    train, test = train_test_split(original, test_size=_test_size(len(original)), random_state=0)
-    # Upstream renumbers: train ids 0..n_train-1, then the test ids continue after them.
-    train[ID] = np.arange(len(train))
-    test[ID] = np.arange(len(train), len(train) + len(test))
-
-    gold = test[[ID, TARGET]].copy()
-    train.to_csv(public / "train.csv", index=False)
-    test.to_csv(private / "test.csv", index=False)
-    test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
-    gold.to_csv(private / "gold_submission.csv", index=False)
-    gold.assign(**{TARGET: 0.5}).to_csv(public / "sample_submission.csv", index=False)
-
-    assert len(train) + len(test) == len(original)
-    assert list(train.columns) == list(original.columns) == list(test.columns)
 
 
 def _machines(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:

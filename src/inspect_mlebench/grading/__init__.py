@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inspect_mlebench.grading.errors import InvalidSubmissionError
-    from inspect_mlebench.grading.grade import CompetitionNotPreparedError, grade, validate
+    from inspect_mlebench.grading.grader import CompetitionNotPreparedError, grade, validate
     from inspect_mlebench.grading.leniency import GRADING_MODES, GradingMode, lenient
     from inspect_mlebench.grading.report import CompetitionReport
 
 _EXPORTS = {
     "InvalidSubmissionError": "errors",
-    "CompetitionNotPreparedError": "grade",
-    "grade": "grade",
-    "validate": "grade",
+    "CompetitionNotPreparedError": "grader",
+    "grade": "grader",
+    "validate": "grader",
     "GRADING_MODES": "leniency",
     "GradingMode": "leniency",
     "lenient": "leniency",

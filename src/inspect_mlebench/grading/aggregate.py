@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inspect_mlebench.grading.grade import grade
+from inspect_mlebench.grading.grader import grade
 from inspect_mlebench.grading.report import CompetitionReport
 
 

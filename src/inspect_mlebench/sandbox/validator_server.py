@@ -319,7 +319,7 @@ class ValidatorServer(ThreadingHTTPServer):
 
     def check(self, submission: Path) -> tuple[bool, str]:
         """Valid or not with a reason, from our grading checks; at most `max_concurrent` at once."""
-        from inspect_mlebench.grading.grade import validate
+        from inspect_mlebench.grading.grader import validate
 
         with self._slots:
             return validate(self.config.competition_id, submission, self.config.data_dir)
@@ -543,7 +543,7 @@ def create_server(
     Loading before binding means a listening validator is a ready one: `/health` never answers before the first
     validation could be fast.
     """
-    from inspect_mlebench.grading.grade import (
+    from inspect_mlebench.grading.grader import (
         CompetitionNotPreparedError,
         answers_path,
         graded_answer_columns,
