@@ -1,8 +1,12 @@
-"""text-normalization-challenge-english-language: spell out each token as it is read aloud (exact-match accuracy).
+# The Russian synthetic text is Cyrillic on purpose: letters that look Latin are not a mistake here.
+# ruff: noqa: RUF001
+"""text-normalization-challenge-english-language and -russian-language: spell out each token as it is read aloud
+(exact-match accuracy).
 
-The Russian competition is prepared and graded the same way; it reuses the language-neutral helpers below.
-Upstream keeps its sample submission in private/; the same file is also written to public/ (besides the zipped
-`<lang>_sample_submission_2.csv.zip` upstream publishes) because the agent's sample always comes from public data.
+Both competitions are prepared and graded the same way; the config passes `lang` ("en" or "ru"), the prefix of
+Kaggle's file names, and only the synthetic text differs per language. Upstream keeps its sample submission in
+private/; the same file is also written to public/ (besides the zipped `<lang>_sample_submission_2.csv.zip`
+upstream publishes) because the agent's sample always comes from public data.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ def _submission_ids(frame: pd.DataFrame) -> pd.Series:
     return frame[SENTENCE].astype(str) + "_" + frame[TOKEN].astype(str)
 
 
-def prepare_language(raw: Path, public: Path, private: Path, lang: str) -> None:
+def prepare(raw: Path, public: Path, private: Path, *, lang: str) -> None:
     """Upstream's split: 10% of the train's sentence ids (random_state=0) become the test; stage-2 files unused."""
     original = _read_zipped_csv(raw / f"{lang}_train.csv.zip", f"{lang}_train.csv")
     train_sentences, test_sentences = train_test_split(original[SENTENCE].unique(), test_size=0.1, random_state=0)
@@ -88,10 +92,6 @@ def prepare_language(raw: Path, public: Path, private: Path, lang: str) -> None:
     _write_zipped(train, public, f"{lang}_train")
     _write_zipped(test, public, f"{lang}_test_2")
     _write_zipped(sample, public, f"{lang}_sample_submission_2")
-
-
-def prepare(raw: Path, public: Path, private: Path) -> None:
-    prepare_language(raw, public, private, "en")
 
 
 def _as_text(values: pd.Series) -> np.ndarray:
@@ -192,5 +192,61 @@ def _english_token(gen: np.random.Generator) -> list[Token]:
     return [("PLAIN", word, word)]
 
 
-def synthesize(out: Path, seed: int, size: int) -> None:
-    synthesize_language(out, rng(seed, "text-normalization-challenge-english-language"), size, "en", _english_token)
+_RU_ONES = ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
+_RU_ONES += ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать"]
+_RU_ONES += ["пятнадцать", "шестнадцать", "семнадцать", "восемнадцать", "девятнадцать"]
+_RU_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят", "девяносто"]
+
+
+def _russian_number(value: int) -> str:
+    """Words for 0..99 in the nominative case."""
+    if value < 20:
+        return _RU_ONES[value]
+    tens, ones = divmod(value, 10)
+    return _RU_TENS[tens] + (f" {_RU_ONES[ones]}" if ones else "")
+
+
+_RU_WORDS = ["в", "на", "и", "был", "город", "году", "реки", "берегу"]
+_RU_WORDS += ["школа", "население", "составляет", "его", "новый", "первый", "район", "улица"]
+_RU_ACRONYMS = {"СССР": "с с с р", "РФ": "р ф", "США": "с ш а", "МГУ": "м г у", "ВВС": "в в с"}
+# Latin names are transliterated letter by letter, each marked `_trans` (as Kaggle's data does).
+_TRANSLIT = {"London": "лондон", "Paris": "парис", "Google": "гугл", "Julius": "джулиус", "Berlin": "берлин"}
+_YEARS = {
+    "1990 года": "тысяча девятьсот девяностого года",
+    "1995 года": "тысяча девятьсот девяносто пятого года",
+    "2000 года": "двухтысячного года",
+    "2005 года": "две тысячи пятого года",
+    "2010 года": "две тысячи десятого года",
+}
+
+
+def _russian_token(gen: np.random.Generator) -> list[Token]:
+    kind = gen.choice(["PLAIN", "PLAIN", "PLAIN", "PLAIN", "PUNCT", "CARDINAL", "DATE", "LETTERS", "TRANS"])
+    if kind == "PUNCT":
+        return [("PUNCT", ",", ",")]
+    if kind == "CARDINAL":
+        value = int(gen.integers(0, 100))
+        return [("CARDINAL", str(value), _russian_number(value))]
+    if kind == "DATE":
+        before = str(gen.choice(list(_YEARS)))
+        return [("PLAIN", "в", "в"), ("DATE", before, _YEARS[before])]
+    if kind == "LETTERS":
+        acronym = str(gen.choice(list(_RU_ACRONYMS)))
+        return [("LETTERS", acronym, _RU_ACRONYMS[acronym])]
+    if kind == "TRANS":
+        name = str(gen.choice(list(_TRANSLIT)))
+        return [("PLAIN", name, " ".join(f"{letter}_trans" for letter in _TRANSLIT[name]))]
+    word = str(gen.choice(_RU_WORDS))
+    return [("PLAIN", word, word)]
+
+
+# per language: the competition id (the seed's salt, so each keeps its own synthetic data) and the token maker
+_LANGUAGES: dict[str, tuple[str, TokenMaker]] = {
+    "en": ("text-normalization-challenge-english-language", _english_token),
+    "ru": ("text-normalization-challenge-russian-language", _russian_token),
+}
+
+
+def synthesize(out: Path, seed: int, size: int, *, lang: str) -> None:
+    competition_id, make_token = _LANGUAGES[lang]
+    synthesize_language(out, rng(seed, competition_id), size, lang, make_token)
