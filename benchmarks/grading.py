@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench import competitions
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
+from inspect_mlebench.registry import competitions
 from inspect_mlebench.tables import read_csv
 
 # Approximate rows in upstream's prepared test set: the Kaggle file's size times the split in each prepare.py

@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from inspect_mlebench import competitions, load_split
+from inspect_mlebench import load_split
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
 from inspect_mlebench.grading import grade
 from inspect_mlebench.grading.grader import is_best_score
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.registry import Competition, competitions
 
 READY = sorted(cid for cid, comp in competitions().items() if all(comp.status.model_dump().values()))
 

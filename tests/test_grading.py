@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from inspect_mlebench.cli import cli
 from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic
 from inspect_mlebench.grading import CompetitionNotPreparedError, grade, validate
+from inspect_mlebench.kit.holdout import HoldoutError
 
 CID = "spaceship-titanic"
 UPSTREAM_KEYS = [
@@ -163,7 +164,7 @@ def test_failed_prepare_leaves_no_ready_looking_dir(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "train.csv").write_text("PassengerId,Other\n" + "".join(f"{i:04d}_01,{i}\n" for i in range(20)))
-    with pytest.raises(KeyError):
+    with pytest.raises(HoldoutError, match="train.csv lacks column"):  # a clear error, before anything is written
         prepare(CID, raw, tmp_path / "data")
     comp_dir = tmp_path / "data" / CID
     assert not (comp_dir / "prepared").exists()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inspect_mlebench import RegistryError, competitions, get_competition, load_split, split_names
-from inspect_mlebench.registry import load_competition_file
+from inspect_mlebench import RegistryError, get_competition, load_split, split_names
+from inspect_mlebench.registry import competitions, load_competition_file
 from inspect_mlebench.resources import task_configs_dir
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mlebench_competitions.json"
@@ -177,7 +177,8 @@ def _edit(path: Path, change: dict[str, object]) -> None:
         ({"grading.grader": "not a function ref"}, "grading.grader.function"),
         ({"grading.metric": "no_such_metric"}, "grading.metric"),
         ({"grading.options": {"no_such_option": 1}}, "grading.options"),
-        ({"preparation.preparer": "inspect_mlebench.competitions.no_such_module:prepare"}, "preparation.preparer"),
+        ({"preparation": {"preparer": "inspect_mlebench.competitions.no_such_module:prepare"}}, "preparation.preparer"),
+        ({"preparation.preparer": "inspect_mlebench.kit.holdout:prepare_holdout"}, "preparation"),
         ({"synthetic.generator": "inspect_mlebench.competitions.spaceship_titanic:nope"}, "synthetic.generator"),
         ({"synthetic": None}, "synthetic"),
         ({"implemented": False}, "grading.metric"),

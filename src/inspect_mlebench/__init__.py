@@ -1,7 +1,8 @@
 """inspect-mlebench: MLE-bench as an Inspect AI plugin.
 
 Inspect imports this package at every start (through `_registry`), so grading and data preparation, which need
-pandas and scikit-learn, are re-exported lazily: they load on first use, not on import.
+pandas and scikit-learn, are re-exported lazily: they load on first use, not on import. The registry's
+`competitions()` is not re-exported here: `inspect_mlebench.competitions` is the package of competition modules.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from inspect_mlebench.registry import (
     GradingSpec,
     KnownIssue,
     RegistryError,
-    competitions,
     get_competition,
     load_split,
     split_names,
@@ -69,7 +69,6 @@ __all__ = [
     "__version__",
     "aide",
     "build_task",
-    "competitions",
     "get_competition",
     "grade",
     "load_split",

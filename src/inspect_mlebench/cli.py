@@ -14,8 +14,22 @@ from inspect_mlebench.registry import RegistryError
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="inspect-mlebench")
-def cli() -> None:
+@click.option(
+    "--competitions-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of your own competitions (<id>.yaml and their modules), added to the registry for this command; "
+    "also $INSPECT_MLEBENCH_COMPETITIONS_DIR.",
+)
+def cli(competitions_dir: Path | None) -> None:
     """MLE-bench for Inspect AI: competitions, data, grading and images."""
+    if competitions_dir is not None:
+        from inspect_mlebench.registry import add_competitions_dir
+
+        try:
+            add_competitions_dir(competitions_dir)
+        except RegistryError as err:
+            raise click.BadParameter(str(err), param_hint="--competitions-dir") from err
 
 
 @cli.command("list")

@@ -337,17 +337,18 @@ class RegistryError(ValueError):
 
 # A model validator names the field it judged by starting its message with it ("metric: ..."), since pydantic
 # reports such errors at the model's own location.
-_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
+_FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
 
 
 def _format_validation_error(path: Path, err: ValidationError) -> str:
     first = err.errors()[0]
     parts = [str(p) for p in first["loc"]]
     message = first["msg"]
-    named = _FIELD_IN_MESSAGE.match(message) if first["type"] == "value_error" else None
-    if named:
-        parts.append(named.group(1))
-        message = named.group(2)
+    if first["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
+        if named := _FIELD_IN_MESSAGE.match(message):
+            parts.append(named.group(1))
+            message = named.group(2)
     loc = ".".join(parts) or "<root>"
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return f"{path}: field '{loc}': {message}{more}"
@@ -405,12 +406,14 @@ def _own_files(folder: Path) -> list[Path]:
 
 
 @cache
-def _load_all(configs_dir: Path, extra_dirs: tuple[Path, ...]) -> dict[str, Competition]:
+def _load_all(configs_dir: Path, extra_dirs: tuple[Path, ...]) -> tuple[dict[str, Competition], dict[str, Path]]:
+    """(competitions by id, the user folder of each competition that comes from one)."""
     comp_dir = configs_dir / "competitions"
     files = sorted(comp_dir.glob("*.yaml"))
     if not files:
         raise RegistryError(f"{comp_dir}: no competition configs found; is the package installed completely?")
     loaded = {path.stem: load_competition_file(path) for path in files}
+    origins: dict[str, Path] = {}
     for folder in extra_dirs:
         if not folder.is_dir():
             raise RegistryError(f"competitions dir {folder} (from ${COMPETITIONS_DIR_ENV}) does not exist")
@@ -420,23 +423,23 @@ def _load_all(configs_dir: Path, extra_dirs: tuple[Path, ...]) -> dict[str, Comp
             if path.stem in loaded:
                 raise RegistryError(f"{path}: competition '{path.stem}' is already registered; pick another id")
             loaded[path.stem] = load_competition_file(path)
-            _origins[path.stem] = folder
-    return dict(sorted(loaded.items()))
+            origins[path.stem] = folder
+    return dict(sorted(loaded.items())), origins
 
 
-# competition id -> the user folder it was loaded from (absent for the package's own competitions)
-_origins: dict[str, Path] = {}
+def _registry(configs_dir: Path | None) -> tuple[dict[str, Competition], dict[str, Path]]:
+    extra = tuple(p.resolve() for p in competitions_dirs())
+    return _load_all((configs_dir or task_configs_dir()).resolve(), extra)
 
 
-def competition_origin(competition_id: str) -> Path | None:
+def competition_origin(competition_id: str, configs_dir: Path | None = None) -> Path | None:
     """The user's competitions folder a competition comes from, or None for a packaged one."""
-    return _origins.get(competition_id)
+    return _registry(configs_dir)[1].get(competition_id)
 
 
 def competitions(configs_dir: Path | None = None) -> dict[str, Competition]:
     """All registered competitions by id, sorted by id: the package's, then those of the user's folders."""
-    extra = tuple(p.resolve() for p in competitions_dirs())
-    return _load_all((configs_dir or task_configs_dir()).resolve(), extra)
+    return _registry(configs_dir)[0]
 
 
 def get_competition(competition_id: str, configs_dir: Path | None = None) -> Competition:

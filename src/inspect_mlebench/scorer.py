@@ -18,6 +18,7 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import OutputLimitExceededError, sandbox
 
 from inspect_mlebench.metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
+from inspect_mlebench.registry import add_competitions_dir
 
 SUBMISSION_PATH = "/home/submission/submission.csv"
 STORE_KEY = "mlebench:submission"  # zlib-compressed, base64: a copy of what was graded
@@ -98,6 +99,8 @@ def mlebench_scorer(data_dir: str | None = None, submission_path: str = SUBMISSI
 
     async def score(state: TaskState, target: Target) -> Score:
         competition_id = str(state.metadata.get("competition_id") or state.sample_id)
+        if own_folder := state.metadata.get("competitions_dir"):  # a user's own competition (see the task)
+            add_competitions_dir(own_folder)
         content, problem = await _submission(state, submission_path)
         # The task records each sample's data dir, so `inspect score --scorer ...` re-grades with no -S at all.
         root = data_dir or state.metadata.get("data_dir")

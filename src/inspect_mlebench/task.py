@@ -27,7 +27,14 @@ from inspect_mlebench._version import __version__
 from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.prompt import Setting, instructions
-from inspect_mlebench.registry import Competition, get_competition, load_split
+from inspect_mlebench.registry import (
+    Competition,
+    RegistryError,
+    add_competitions_dir,
+    competition_origin,
+    get_competition,
+    load_split,
+)
 from inspect_mlebench.sandbox.provider import GPU_COUNT_KEY, UNPREPARED_KEY
 from inspect_mlebench.scorer import SUBMISSION_PATH, mlebench_scorer
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
@@ -51,6 +58,7 @@ DEMO_MODEL = "mlebench/baseline"
 BASE_IMAGE_ENV = "INSPECT_MLEBENCH_BASE_IMAGE"
 DOWNLOAD_WHEELS_ENV = "INSPECT_MLEBENCH_DOWNLOAD_WHEELS"
 UPSTREAM_COMMIT = "783b15af77404fbaffe7255b0c4a934b46153389"
+COMPETITIONS_DIR_KEY = "competitions_dir"
 
 
 class TaskConfigError(ValueError):
@@ -181,6 +189,9 @@ def _sample(
         "internet": setting.internet,
         GPU_COUNT_KEY: setting.gpus,
     }
+    if (origin := competition_origin(comp.id)) is not None:
+        # a user's own competition: the scorer (also under a later `inspect score`) loads it from here
+        metadata[COMPETITIONS_DIR_KEY] = str(origin)
     if unprepared:
         metadata[UNPREPARED_KEY] = unprepared
     return Sample(id=comp.id, input=instructions(comp, setting), metadata=metadata, sandbox=sandbox_spec)
@@ -238,6 +249,7 @@ def build_task(
     synthetic_size: int = 200,
     k8s_data_pvc: str | None = None,
     k8s_image_registry: str | None = None,
+    competitions_dir: str | None = None,
     solver: Solver | Agent | None = None,
     model: str | None = None,
 ) -> Task:
@@ -255,6 +267,12 @@ def build_task(
     from inspect_mlebench.sandbox.gpus import resolve_gpus
     from inspect_mlebench.sandbox.hardware import default_limits, host_cpus
 
+    own_folder = None
+    if competitions_dir:
+        try:
+            own_folder = add_competitions_dir(competitions_dir)
+        except RegistryError as err:
+            raise TaskConfigError(str(err)) from err
     comps, excluded = _select([get_competition(c) for c in competition_ids(split, competitions)], known_issues)
     if not comps:
         raise TaskConfigError("no competitions left to run (all were excluded by known_issues='exclude')")
@@ -336,6 +354,8 @@ def build_task(
         "known_issues": {c.id: [f"{i.kind}:{i.id}" for i in c.known_issues] for c in comps if c.known_issues},
         "sandbox": sandbox,
         "unprepared": sorted(problems),
+        "competitions_dir": str(own_folder) if own_folder else None,
+        "own_competitions": [c.id for c in comps if competition_origin(c.id) is not None],
     }
     return Task(
         dataset=MemoryDataset(samples, name=f"mlebench-{split if not competitions else 'custom'}"),
@@ -375,6 +395,7 @@ def mlebench(
     synthetic_size: int = 200,
     k8s_data_pvc: str | None = None,
     k8s_image_registry: str | None = None,
+    competitions_dir: str | None = None,
     solver: Solver | Agent | None = None,
 ) -> Task:
     """MLE-bench: one sample per competition, graded on the host against the private answers with Kaggle's

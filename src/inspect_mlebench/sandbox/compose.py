@@ -27,7 +27,7 @@ from platformdirs import user_cache_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inspect_mlebench.data.paths import private_dir, public_dir, resolve_data_dir
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.registry import COMPETITIONS_DIR_ENV, Competition, competition_origin
 
 AGENT_SERVICE = "default"
 VALIDATOR_SERVICE = "validator"
@@ -35,6 +35,8 @@ SUBMISSION_VOLUME = "submission"
 EGRESS_NETWORK = "egress"
 BRIDGE_PORT = 13131  # sandbox_agent_bridge()'s proxy port in the shared loopback
 VALIDATOR_DATA_DIR = "/private/data"
+# where a user's own competitions folder is mounted in the validator, so it can load their config and grader
+VALIDATOR_COMPETITIONS_DIR = "/opt/mlebench/competitions"
 AGENT_DATA_DIR = "/home/data"
 AGENT_SUBMISSION_DIR = "/home/submission"
 THREAD_ENV_VARS = (
@@ -234,6 +236,7 @@ def render_compose(
             )
     port = options.validator_port
     validator_root = f"{VALIDATOR_DATA_DIR}/{comp.id}/prepared"
+    own_folder = competition_origin(comp.id)
 
     validator: dict[str, Any] = {
         "image": _literal(options.validator_image),
@@ -248,11 +251,14 @@ def render_compose(
             # Never a GPU, even on hosts whose default runtime is nvidia.
             "NVIDIA_VISIBLE_DEVICES": "void",
             **_thread_env(options.validator_cpus),
+            **({COMPETITIONS_DIR_ENV: VALIDATOR_COMPETITIONS_DIR} if own_folder else {}),
         },
         "volumes": [
             _bind_ro(private, f"{validator_root}/private"),
             # The sample submission and the public test ids live under public/.
             _bind_ro(public, f"{validator_root}/public"),
+            # A user's own competition: its config and grader, for the validator's registry.
+            *([_bind_ro(own_folder, VALIDATOR_COMPETITIONS_DIR)] if own_folder else []),
         ],
         "healthcheck": validator_healthcheck(port),
         "cpus": options.validator_cpus,
