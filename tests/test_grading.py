@@ -164,7 +164,7 @@ def test_failed_prepare_leaves_no_ready_looking_dir(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "train.csv").write_text("PassengerId,Other\n" + "".join(f"{i:04d}_01,{i}\n" for i in range(20)))
-    with pytest.raises(HoldoutError, match="train.csv lacks column"):  # a clear error, before anything is written
+    with pytest.raises(HoldoutError, match=r"train\.csv lacks column"):  # a clear error, before anything is written
         prepare(CID, raw, tmp_path / "data")
     comp_dir = tmp_path / "data" / CID
     assert not (comp_dir / "prepared").exists()
