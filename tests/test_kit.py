@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import ast
 import inspect
+import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from inspect_mlebench.kit import media
 from inspect_mlebench.kit.holdout import HoldoutError, effective_test_size, prepare_holdout
+from inspect_mlebench.kit.media import MediaError
 from inspect_mlebench.naming import module_name, python_name, task_name
 from inspect_mlebench.references import ROLES, ReferenceError, calls_of, resolve
 from inspect_mlebench.registry import FunctionCall, HoldoutSpec, SampleSubmissionSpec, competitions
@@ -115,7 +119,7 @@ def _raw(tmp_path: Path, n: int = 40) -> Path:
 
 def _dirs(tmp_path: Path) -> tuple[Path, Path]:
     public, private = tmp_path / "public", tmp_path / "private"
-    public.mkdir()
+    public.mkdir(parents=True)
     private.mkdir()
     return public, private
 
@@ -168,3 +172,51 @@ def test_holdout_errors_name_the_problem(tmp_path: Path) -> None:
 def test_holdout_signature_is_the_preparers() -> None:
     params = list(inspect.signature(prepare_holdout).parameters)
     assert params == ["spec", "raw", "public", "private"]
+
+
+def test_holdout_places_media_by_id(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, n=10)
+    (raw / "images").mkdir()
+    for i in range(100, 110):
+        (raw / "images" / f"{i}.jpg").write_bytes(bytes([i]))
+    public, private = _dirs(tmp_path)
+    spec = _spec(test_size=0.3, media={"source": "images", "name": "{id}.jpg"})
+    prepare_holdout(spec, raw, public, private)
+    test_ids = set(pd.read_csv(private / "test.csv")["id"])
+    assert {int(p.stem) for p in (public / "test").iterdir()} == test_ids
+    assert len(list((public / "train").iterdir())) == 7
+    assert (public / "test" / f"{min(test_ids)}.jpg").read_bytes() == bytes([min(test_ids)])
+    (raw / "images" / "105.jpg").unlink()
+    with pytest.raises(MediaError, match="missing"):
+        prepare_holdout(spec, raw, *_dirs(tmp_path / "again"))
+
+
+def test_media_copies_across_filesystems_and_checks_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.bin").write_bytes(b"x" * 1000)
+    monkeypatch.setattr(media, "_same_filesystem", lambda a, b: False)
+    assert media.place_files(source, ["a"], tmp_path / "out", name="{id}.bin") == 1
+    assert (tmp_path / "out" / "a.bin").stat().st_nlink == 1  # copied, not linked
+    monkeypatch.setattr(media.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10, 10, 10))  # type: ignore[attr-defined]
+    with pytest.raises(MediaError, match=r"needs 0\.0 GiB .* only 0\.0 GiB is free"):
+        media.place_files(source, ["a"], tmp_path / "full", name="{id}.bin")
+
+
+def test_media_links_on_one_filesystem(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.bin").write_bytes(b"x")
+    media.place_files(source, ["a"], tmp_path / "out", name="{id}.bin")
+    assert (tmp_path / "out" / "a.bin").stat().st_ino == (source / "a.bin").stat().st_ino
+
+
+def test_rezip_moves_members_out_of_a_folder(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "in.zip", "w") as z:
+        z.writestr("train/a.jpg", b"A")
+        z.writestr("train/b.jpg", b"B")
+    with zipfile.ZipFile(tmp_path / "in.zip") as source:
+        assert media.rezip(source, [("train/b.jpg", "b.jpg")], tmp_path / "out.zip") == 1
+    with zipfile.ZipFile(tmp_path / "out.zip") as out:
+        assert out.namelist() == ["b.jpg"]
+        assert out.read("b.jpg") == b"B"

@@ -175,6 +175,21 @@ class SampleSubmissionSpec(_Strict):
     fill: dict[str, Any] = Field(min_length=1, description="column -> the constant every row gets, in order")
 
 
+class HoldoutMediaSpec(_Strict):
+    """One media file per row (image, audio, scan), placed into a public folder per side of the split."""
+
+    source: str = Field(description="raw folder holding the files")
+    name: str = Field(default="{id}", description="file name template, e.g. '{id}.jpg'")
+    train: str = Field(default="train", description="public folder for the train part's files")
+    test: str = Field(default="test", description="public folder for the test part's files")
+
+    @model_validator(mode="after")
+    def _name_has_id(self) -> HoldoutMediaSpec:
+        if "{id}" not in self.name:
+            raise ValueError("name: must contain '{id}'")
+        return self
+
+
 class HoldoutSpec(_Strict):
     """Upstream's most common preparation: part of Kaggle's labelled table becomes the test set.
 
@@ -199,6 +214,7 @@ class HoldoutSpec(_Strict):
     gold_submission: str | None = Field(default=None, description="private file with the id and target columns")
     sample_submission: SampleSubmissionSpec
     copy_files: tuple[str, ...] = Field(default=(), description="raw files copied unchanged into public/")
+    media: HoldoutMediaSpec | None = Field(default=None, description="files per row, linked or copied by id")
 
     @model_validator(mode="after")
     def _small_size_only_for_counts(self) -> HoldoutSpec:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.kit.media import rezip
 from inspect_mlebench.kit.synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
 from inspect_mlebench.tables import read_csv
 
@@ -32,14 +32,8 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     # Kaggle's train.zip nests images under train/; upstream's re-zipped archives hold them at the top level.
     with zipfile.ZipFile(raw / "train.zip") as source:
-        _rezip(source, train[ID], public / "train.zip")
-        _rezip(source, test[ID], public / "test.zip")
-
-
-def _rezip(source: zipfile.ZipFile, ids: Iterable[str], dest: Path) -> None:
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-        for image_id in ids:
-            out.writestr(image_id, source.read(f"train/{image_id}"))
+        rezip(source, ((f"train/{i}", i) for i in train[ID]), public / "train.zip")
+        rezip(source, ((f"train/{i}", i) for i in test[ID]), public / "test.zip")
 
 
 def _labels(gen: np.random.Generator, n: int) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -28,19 +28,13 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     train, test = train_test_split(original, test_size=TEST_SIZE, random_state=0)
     assert set(train[ID]).isdisjoint(test[ID]), "train and test ids overlap"
 
-    _copy_images(raw / "train_images", train[ID], public / "train_images")
-    _copy_images(raw / "train_images", test[ID], public / "test_images")
+    place_files(raw / "train_images", train[ID], public / "train_images", name="{id}.png")
+    place_files(raw / "train_images", test[ID], public / "test_images", name="{id}.png")
 
     train.to_csv(public / "train.csv", index=False)
     test.to_csv(private / "test.csv", index=False)
     test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
     test.assign(**{TARGET: 0}).to_csv(public / "sample_submission.csv", index=False)
-
-
-def _copy_images(source: Path, ids: Iterable[str], dest: Path) -> None:
-    dest.mkdir(exist_ok=True)
-    for image_id in ids:
-        shutil.copyfile(source / f"{image_id}.png", dest / f"{image_id}.png")
 
 
 def _grades(gen: np.random.Generator, n: int) -> np.ndarray:

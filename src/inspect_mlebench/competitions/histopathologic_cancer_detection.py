@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 
 ID = "id"
@@ -33,17 +33,11 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     assert set(train[ID]).isdisjoint(test[ID]), "train and test ids overlap"
     assert len(train) + len(test) == len(original), "ids of train_labels.csv are not unique"
 
-    _copy_images(raw / "train", train_ids, public / "train")
-    _copy_images(raw / "train", test_ids, public / "test")
+    place_files(raw / "train", train_ids, public / "train", name="{id}.tif")
+    place_files(raw / "train", test_ids, public / "test", name="{id}.tif")
     train.to_csv(public / "train_labels.csv", index=False)
     test.to_csv(private / "answers.csv", index=False)
     test.assign(**{TARGET: 0}).to_csv(public / "sample_submission.csv", index=False)
-
-
-def _copy_images(source: Path, ids: Iterable[str], dest: Path) -> None:
-    dest.mkdir(exist_ok=True)
-    for image_id in ids:
-        shutil.copyfile(source / f"{image_id}.tif", dest / f"{image_id}.tif")
 
 
 def _labels(gen: np.random.Generator, n: int, test_ratio: float) -> np.ndarray:

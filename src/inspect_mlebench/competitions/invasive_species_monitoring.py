@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -47,12 +48,6 @@ def _seven_zip_dir(folder: Path, archive: Path) -> None:
         z.writeall(folder, arcname=folder.name)
 
 
-def _copy_images(names: pd.Series, src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copyfile(src / f"{name}.jpg", dst / f"{name}.jpg")
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
     # Upstream: 20% of Kaggle's labelled train becomes the test set (random_state=0, no stratification); public data
     # is re-compressed like the Kaggle download (7z image folders, zipped CSVs).
@@ -70,8 +65,8 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     sample.to_csv(public / "sample_submission.csv", index=False)
     train.to_csv(public / "train_labels.csv", index=False)
 
-    _copy_images(train[ID], raw / "train", public / "train")
-    _copy_images(answers[ID], raw / "train", public / "test")
+    place_files(raw / "train", train[ID], public / "train", name="{id}.jpg")
+    place_files(raw / "train", answers[ID], public / "test", name="{id}.jpg")
 
     # The uncompressed sample submission stays in public/ (the framework hands it to the agent); the labels go
     # zipped only, as upstream leaves them.

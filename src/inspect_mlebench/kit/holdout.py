@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.registry import HoldoutSpec
 from inspect_mlebench.tables import read_csv
 
@@ -65,3 +66,7 @@ def prepare_holdout(spec: HoldoutSpec, raw: Path, public: Path, private: Path) -
         test[[spec.id_column, *spec.target_columns]].to_csv(private / spec.gold_submission, index=False)
     for name in spec.copy_files:
         shutil.copyfile(raw / name, public / name)
+    if spec.media is not None:
+        media = spec.media
+        place_files(raw / media.source, train[spec.id_column], public / media.train, name=media.name)
+        place_files(raw / media.source, test[spec.id_column], public / media.test, name=media.name)
