@@ -171,3 +171,20 @@ def test_problems_fail_with_the_file_and_field(own_dir: Path, tmp_path: Path, mo
     monkeypatch.setenv(COMPETITIONS_DIR_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(RegistryError, match="does not exist"):
         competitions()
+
+
+def test_cli_check_runs_the_contract_on_it(own_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COMPETITIONS_DIR_ENV)
+    result = CliRunner().invoke(cli, ["--competitions-dir", str(own_dir), "check", "-c", CID, "--size", "40"])
+    assert result.exit_code == 0, result.output
+    assert "gold best" in result.output
+    assert "FAIL" not in result.output
+    # a grader that scores anything is caught
+    by_position = MODULE.replace('checks.align_by_id(submission, answers, "house")', "submission, answers")
+    (own_dir / "toy_house_prices_by_position.py").write_text(by_position)
+    config = CONFIG.replace("toy_house_prices:grade", "toy_house_prices_by_position:grade")
+    (own_dir / f"{CID}.yaml").write_text(config)
+    registry._load_all.cache_clear()  # the CLI runs in this process here; a real one reads the folder afresh
+    result = CliRunner().invoke(cli, ["--competitions-dir", str(own_dir), "check", "-c", CID, "--size", "40"])
+    assert result.exit_code == 1
+    assert "broken:wrong_ids" in result.output

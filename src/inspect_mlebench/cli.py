@@ -113,6 +113,35 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
     click.echo(str(path))
 
 
+@cli.command("check")
+@click.option("--competition", "-c", "competition_ids", multiple=True, required=True, help="Competition id(s).")
+@click.option("--size", default=120, show_default=True, help="Rows of synthetic training data.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic data.")
+def check_command(competition_ids: tuple[str, ...], size: int, seed: int) -> None:
+    """Run the competition contract on synthetic data: it prepares, the sample submission is valid, the gold
+    submission scores best, no public file holds the answers, broken submissions are refused. Exit 1 on a failure."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from inspect_mlebench.contract import run_contract
+
+    failed = []
+    for competition_id in [c for value in competition_ids for c in value.split(",") if c.strip()]:
+        try:
+            results = run_contract(competition_id.strip(), size=size, seed=seed)
+        except RegistryError as err:
+            raise _fail(err) from err
+        table = Table(title=competition_id)
+        for col in ("check", "result", "detail"):
+            table.add_column(col, overflow="fold")
+        for result in results:
+            table.add_row(result.name, "pass" if result.passed else "FAIL", result.detail)
+        Console(width=None if sys.stdout.isatty() else 200).print(table)
+        failed += [f"{competition_id}: {r.name}" for r in results if not r.passed]
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed: {'; '.join(failed)}")
+
+
 @cli.command("synthesize")
 @click.option("-c", "--competition", "competition_id", required=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Empty or new directory.")
