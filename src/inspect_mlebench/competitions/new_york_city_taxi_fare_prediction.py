@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_tabular_download
 
 ID = "key"
 TARGET = "fare_amount"
@@ -40,8 +40,6 @@ def _rides(gen: np.random.Generator, n: int, first: int) -> pd.DataFrame:
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "new-york-city-taxi-fare-prediction")
     train = _rides(gen, size, first=1)
-    test = _rides(gen, max(10, size // 2), first=size + 1).drop(columns=TARGET)
-    write_csv(train, out / "train.csv")
-    write_csv(test, out / "test.csv")
-    write_csv(pd.DataFrame({ID: test[ID], TARGET: 11.35}), out / "sample_submission.csv")
+    test = _rides(gen, max(10, size // 2), first=size + 1)
+    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 11.35})
     (out / COUPONS).write_text("{\\rtf1\\ansi Synthetic stand-in for the GCP coupon instructions.\\par}\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_tabular_download
 
 ID = "id"
 SCORED = ["EC1", "EC2"]
@@ -69,6 +69,4 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "playground-series-s3e18")
     train = _molecules(gen, size, first_id=0)
     test = _molecules(gen, max(10, size // 2), first_id=size).drop(columns=TARGETS)
-    write_csv(train, out / "train.csv")
-    write_csv(test, out / "test.csv")
-    write_csv(pd.DataFrame({ID: test[ID], "EC1": 0.5, "EC2": 0.5}), out / "sample_submission.csv")
+    write_tabular_download(out, train, test, id_column=ID, sample_fill={"EC1": 0.5, "EC2": 0.5})

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_tabular_download
 
 TARGET = "Transported"
 ID = "PassengerId"
@@ -45,6 +45,4 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "spaceship-titanic")
     train = _passengers(gen, size, first_group=0)
     test = _passengers(gen, max(10, size // 2), first_group=int(train[ID].str[:4].astype(int).max()) + 1)
-    write_csv(train, out / "train.csv")
-    write_csv(test.drop(columns=TARGET), out / "test.csv")
-    write_csv(pd.DataFrame({ID: test[ID], TARGET: False}), out / "sample_submission.csv")
+    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: False})

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_tabular_download
 
 ID = "Id"
 TARGET = "Cover_Type"
@@ -49,7 +49,5 @@ def _forest(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "tabular-playground-series-dec-2021")
     train = _forest(gen, size, first_id=0)
-    test = _forest(gen, max(10, size // 2), first_id=4_000_000).drop(columns=TARGET)
-    write_csv(train, out / "train.csv")
-    write_csv(test, out / "test.csv")
-    write_csv(pd.DataFrame({ID: test[ID], TARGET: 2}), out / "sample_submission.csv")
+    test = _forest(gen, max(10, size // 2), first_id=4_000_000)
+    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 2})

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_tabular_download
 
 ID = "id"
 TARGET = "target"
@@ -35,7 +35,5 @@ def _machines(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "tabular-playground-series-may-2022")
     train = _machines(gen, size, first_id=0)
-    test = _machines(gen, max(10, size // 2), first_id=900_000).drop(columns=TARGET)
-    write_csv(train, out / "train.csv")
-    write_csv(test, out / "test.csv")
-    write_csv(pd.DataFrame({ID: test[ID], TARGET: 0.5}), out / "sample_submission.csv")
+    test = _machines(gen, max(10, size // 2), first_id=900_000)
+    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 0.5})

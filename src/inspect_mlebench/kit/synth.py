@@ -46,3 +46,13 @@ def zip_member(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
+
+
+def write_tabular_download(
+    out: Path, train: pd.DataFrame, test: pd.DataFrame, *, id_column: str, sample_fill: dict[str, object]
+) -> None:
+    """Kaggle's usual tabular download: `train.csv`, `test.csv` (only the columns of `test` that are not in
+    `sample_fill`) and `sample_submission.csv` (the test ids, each fill column set to its constant)."""
+    write_csv(train, out / "train.csv")
+    write_csv(test.drop(columns=[c for c in sample_fill if c in test.columns]), out / "test.csv")
+    write_csv(pd.DataFrame({id_column: test[id_column], **sample_fill}), out / "sample_submission.csv")
