@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_tabular_download
+from inspect_mlebench.kit.synth import rng, synthesize_tabular
 
 ID = "key"
 TARGET = "fare_amount"
@@ -39,7 +39,7 @@ def _rides(gen: np.random.Generator, n: int, first: int) -> pd.DataFrame:
 
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "new-york-city-taxi-fare-prediction")
-    train = _rides(gen, size, first=1)
-    test = _rides(gen, max(10, size // 2), first=size + 1)
-    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 11.35})
+    synthesize_tabular(
+        out, gen, _rides, size=size, id_column=ID, sample_fill={TARGET: 11.35}, train_first_id=1, test_first_id=size + 1
+    )
     (out / COUPONS).write_text("{\\rtf1\\ansi Synthetic stand-in for the GCP coupon instructions.\\par}\n")

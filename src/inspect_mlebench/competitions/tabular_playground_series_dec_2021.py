@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_tabular_download
+from inspect_mlebench.kit.synth import rng, synthesize_tabular
 
 ID = "Id"
 TARGET = "Cover_Type"
@@ -48,6 +48,4 @@ def _forest(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:
 
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "tabular-playground-series-dec-2021")
-    train = _forest(gen, size, first_id=0)
-    test = _forest(gen, max(10, size // 2), first_id=4_000_000)
-    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 2})
+    synthesize_tabular(out, gen, _forest, size=size, id_column=ID, sample_fill={TARGET: 2}, test_first_id=4_000_000)

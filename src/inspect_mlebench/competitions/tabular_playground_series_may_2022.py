@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inspect_mlebench.kit.synth import rng, write_tabular_download
+from inspect_mlebench.kit.synth import rng, synthesize_tabular
 
 ID = "id"
 TARGET = "target"
@@ -34,6 +34,4 @@ def _machines(gen: np.random.Generator, n: int, first_id: int) -> pd.DataFrame:
 
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "tabular-playground-series-may-2022")
-    train = _machines(gen, size, first_id=0)
-    test = _machines(gen, max(10, size // 2), first_id=900_000)
-    write_tabular_download(out, train, test, id_column=ID, sample_fill={TARGET: 0.5})
+    synthesize_tabular(out, gen, _machines, size=size, id_column=ID, sample_fill={TARGET: 0.5}, test_first_id=900_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,21 @@ def write_tabular_download(
     write_csv(train, out / "train.csv")
     write_csv(test.drop(columns=[c for c in sample_fill if c in test.columns]), out / "test.csv")
     write_csv(pd.DataFrame({id_column: test[id_column], **sample_fill}), out / "sample_submission.csv")
+
+
+def synthesize_tabular(
+    out: Path,
+    gen: np.random.Generator,
+    make_rows: Callable[[np.random.Generator, int, int], pd.DataFrame],
+    *,
+    size: int,
+    id_column: str,
+    sample_fill: dict[str, object],
+    train_first_id: int = 0,
+    test_first_id: int,
+) -> None:
+    """A tabular download from a row maker `make_rows(gen, n, first_id)` (labelled rows): `size` training rows,
+    then max(10, size // 2) test rows, written by `write_tabular_download`."""
+    train = make_rows(gen, size, train_first_id)
+    test = make_rows(gen, max(10, size // 2), test_first_id)
+    write_tabular_download(out, train, test, id_column=id_column, sample_fill=sample_fill)
