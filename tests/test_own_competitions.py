@@ -4,6 +4,7 @@ registry, preparation, grading, task and sandbox configuration as the packaged o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from inspect_ai import Task, eval
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import sandbox
 
 from inspect_mlebench import registry
 from inspect_mlebench.cli import cli
@@ -188,3 +192,45 @@ def test_cli_check_runs_the_contract_on_it(own_dir: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(cli, ["--competitions-dir", str(own_dir), "check", "-c", CID, "--size", "40"])
     assert result.exit_code == 1
     assert "broken:wrong_ids" in result.output
+
+
+@solver
+def _validate_in_the_sandbox() -> Solver:
+    """Validate the sample and a broken file through the validator container, then submit the sample."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        script = (
+            "/home/validate_submission.sh /home/data/sample_submission.csv; echo EXIT=$?; "
+            "printf 'house,price\\nnot-a-house,1\\n' > /tmp/bad.csv; /home/validate_submission.sh /tmp/bad.csv; "
+            "echo EXIT=$?; cp /home/data/sample_submission.csv /home/submission/submission.csv"
+        )
+        result = await sandbox().exec(["bash", "-c", script], user="nonroot", timeout=120)
+        state.store.set("validation", result.stdout)
+        return state
+
+    return solve
+
+
+@pytest.mark.docker
+def test_runs_in_the_sandbox_with_its_own_grader(
+    own_dir: Path, synthetic_task: Callable[..., Task], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(COMPETITIONS_DIR_ENV)  # the task parameter alone must carry it, into the validator too
+    task = synthetic_task(competitions=[CID], competitions_dir=str(own_dir), synthetic_size=40)
+    [log] = eval(task, solver=_validate_in_the_sandbox(), model="mockllm/model", log_dir=str(tmp_path / "logs"),
+                 display="none")  # fmt: skip
+    assert log.status == "success", log.error
+    assert log.samples is not None
+    [sample] = log.samples
+    validation = sample.store["validation"]
+    assert validation.count("EXIT=") == 2, validation
+    first, second = validation.split("EXIT=")[:2]
+    assert '"valid": true' in first
+    assert second.startswith("0")
+    assert '"valid": false' in second
+    assert "not-a-house" in second  # the reason comes from the user's grader, loaded in the validator container
+    assert validation.rstrip().endswith("EXIT=1")
+    assert sample.scores is not None
+    score = sample.scores["mlebench_scorer"]
+    assert isinstance(score.value, dict)
+    assert score.value["valid_submission"] == 1.0
