@@ -124,18 +124,6 @@ def numeric_columns(frame: pd.DataFrame, columns: Sequence[str], *, allow_nan: b
     return out
 
 
-def integer_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Numeric class labels as floats; a fractional label is invalid rather than silently wrong."""
-    values = numeric_columns(frame, columns)
-    fractional = values != np.round(values)
-    if fractional.any():
-        col = columns[int(np.argwhere(fractional)[0][1])]
-        raise InvalidSubmissionError(
-            f"column '{col}' must hold integer class labels; got {examples(np.unique(values[fractional]))}"
-        )
-    return values
-
-
 def no_missing(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     for col in columns:
         n = int(frame[col].isna().sum())
