@@ -201,7 +201,7 @@ def _check_ids_as_written(path: Path, submission: pd.DataFrame, answers: pd.Data
     except (ValueError, pd.errors.ParserError) as err:  # read once already: not expected, and only a warning lost
         logger.debug("could not re-read the ids of %s as text: %s", path, err)
         return
-    differ = written[~written.isin(set(answers[ANSWER_ID_TEXT]))]
+    differ = written[pd.Index(answers[ANSWER_ID_TEXT]).get_indexer(pd.Index(written)) < 0]
     if len(differ):
         lenient(
             f"{len(differ)} id(s) in column '{id_col}' are not written as in the test set, e.g. "
