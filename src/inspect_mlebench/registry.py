@@ -98,6 +98,26 @@ class KnownIssue(_Strict):
     effect: str = Field(min_length=1, description="what it means for scores from this harness")
 
 
+class InputChecks(_Strict):
+    """What a declaratively graded submission must satisfy beyond the id and target columns being present: the
+    checks upstream's grader for the competition makes, declared instead of written out per competition."""
+
+    # no columns other than the id and target columns (any order)
+    exact_columns: bool = False
+    # the id column comes first in the file (upstream reads the class columns as "every column after the first")
+    id_first: bool = False
+    # "unit": every prediction in [0, 1]; "sum_to_one": that, and each row summing to 1; None: the metric's default
+    probabilities: Literal["unit", "sum_to_one"] | None = None
+    # "by_id": rows paired by id, every test id exactly once; "sorted_by_id": both sides sorted by the id column
+    # and paired by position, ids never compared (a warning, or invalid in strict mode, when they differ)
+    rows: Literal["by_id", "sorted_by_id"] = "by_id"
+    # a missing predicted label is read as this text (counted wrong) instead of making the submission invalid
+    missing_label: str | None = None
+    # how predicted labels reach the metric: "parsed" (the column's values) or "listed" (a Python list, which numpy
+    # turns into text when any label is text, so a missing label reads "nan", as upstream's list-based calls do)
+    labels: Literal["parsed", "listed"] = "parsed"
+
+
 def _call_from_string(value: Any) -> Any:
     return {"function": value} if isinstance(value, str) else value
 
@@ -132,6 +152,7 @@ class GradingSpec(_Strict):
     target_columns: tuple[str, ...] = ()
     grader: Call | None = Field(default=None, description="module:function for a custom grader")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the metric")
+    checks: InputChecks = Field(default_factory=InputChecks, description="input checks of the declarative grader")
     notes: str | None = None
 
     @model_validator(mode="after")

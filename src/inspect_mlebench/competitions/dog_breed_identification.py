@@ -12,7 +12,6 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -40,8 +39,6 @@ toy_poodle toy_terrier vizsla walker_hound weimaraner welsh_springer_spaniel wes
 wire-haired_fox_terrier yorkshire_terrier
 """
 BREEDS: tuple[str, ...] = tuple(_BREED_NAMES.split())
-# Upstream checks row sums with np.isclose(sum, 1, atol=1e-6), whose default rtol=1e-5 also applies.
-SUM_TOLERANCE = 1e-6 + 1e-5
 SIDE = 32
 
 
@@ -78,16 +75,6 @@ def _copy_images(source: Path, ids: Iterable[str], dest: Path) -> None:
     dest.mkdir(exist_ok=True)
     for image_id in ids:
         shutil.copyfile(source / f"{image_id}.jpg", dest / f"{image_id}.jpg")
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Log loss over all 120 breed columns; rows must be probabilities summing to 1 (no softmax, as upstream)."""
-    columns = list(BREEDS)
-    checks.require_columns(submission, [ID, *columns])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    probs = checks.numeric_columns(sub, columns)
-    checks.check_probabilities(probs, columns, sum_to_one=True, tolerance=SUM_TOLERANCE)
-    return metrics.multiclass_log_loss(ans[columns].to_numpy(dtype=float), probs)
 
 
 def _palette(n: int) -> list[np.ndarray]:

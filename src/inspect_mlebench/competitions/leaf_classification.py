@@ -12,8 +12,6 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.metrics import multiclass_log_loss
 from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
@@ -122,8 +120,6 @@ CLASSES = [
     "Viburnum_x_Rhytidophylloides",
     "Zelkova_Serrata",
 ]
-# np.isclose(row_sum, 1, atol=1e-6) as upstream checks it: atol plus the default rtol of 1e-5 times 1.
-SUM_TOLERANCE = 1e-6 + 1e-5
 
 
 def _extract(archive: Path, dst: Path) -> None:
@@ -161,15 +157,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     answers.to_csv(private / "test.csv", index=False)
     test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
     sample.to_csv(public / "sample_submission.csv", index=False)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Log loss of the 99 probability columns, no renormalisation; upstream wants exactly `id` + the 99 columns."""
-    checks.require_exact_columns(submission, [ID, *CLASSES])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_pred = checks.numeric_columns(sub, CLASSES)
-    checks.check_probabilities(y_pred, CLASSES, sum_to_one=True, tolerance=SUM_TOLERANCE)
-    return multiclass_log_loss(ans[CLASSES].to_numpy(dtype=float), y_pred)
 
 
 def _silhouette(gen: np.random.Generator, lobes: int, aspect: float) -> bytes:

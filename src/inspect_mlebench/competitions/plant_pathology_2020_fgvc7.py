@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.metrics import mean_column_roc_auc
 from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -44,14 +42,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     sample.to_csv(public / "sample_submission.csv", index=False)
     answers[[ID]].to_csv(public / "test.csv", index=False)
     train.to_csv(public / "train.csv", index=False)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Unweighted mean of the four per-class AUCs; upstream wants exactly the id and class columns, nothing more."""
-    checks.require_exact_columns(submission, [ID, *CLASSES])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_score = checks.numeric_columns(sub, CLASSES)
-    return mean_column_roc_auc(ans[CLASSES].to_numpy(dtype=float), y_score)
 
 
 # Mean colour of the lesions each condition adds to a green leaf.

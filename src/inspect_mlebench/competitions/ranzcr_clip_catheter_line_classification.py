@@ -15,8 +15,6 @@ import pandas as pd
 from PIL import Image
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.metrics import mean_column_roc_auc
 from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -59,15 +57,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     train_annotations.to_csv(public / "train_annotations.csv", index=False)
     test.to_csv(private / "test.csv", index=False)
     sample.to_csv(public / "sample_submission.csv", index=False)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Unweighted mean of the per-column ROC AUCs over the 9 graded columns; other columns are ignored."""
-    checks.require_columns(submission, [ID, *CLASSES])
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_pred = checks.numeric_columns(sub, CLASSES)
-    checks.check_probabilities(y_pred, CLASSES, sum_to_one=False)
-    return mean_column_roc_auc(ans[CLASSES].to_numpy(dtype=float), y_pred)
 
 
 # --- synthetic data -------------------------------------------------------------------------------------------

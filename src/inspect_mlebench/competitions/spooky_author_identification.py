@@ -10,8 +10,6 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
@@ -20,8 +18,6 @@ TARGET = "author"
 CLASSES = ["EAP", "HPL", "MWS"]
 # The constant probabilities of Kaggle's own sample submission.
 SAMPLE_PROBABILITIES = {"EAP": 0.403493538995863, "HPL": 0.287808366106543, "MWS": 0.308698094897594}
-# Upstream accepts a row when np.isclose(sum, 1, atol=1e-6), whose default rtol adds 1e-5.
-SUM_TOLERANCE = 1e-6 + 1e-5
 
 
 def _read_zipped_csv(archive: Path, member: str) -> pd.DataFrame:
@@ -43,17 +39,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     test.drop(columns=TARGET).to_csv(public / "test.csv", index=False)
     one_hot.assign(**SAMPLE_PROBABILITIES).to_csv(public / "sample_submission.csv", index=False)
     one_hot.to_csv(private / "test.csv", index=False)
-
-
-def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """sklearn log loss of the three probability columns, without renormalising (as upstream)."""
-    checks.require_exact_columns(submission, [ID, *CLASSES])
-    if submission.columns[0] != ID:
-        raise InvalidSubmissionError(f"column '{ID}' must come first, followed by the class columns")
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    probs = checks.numeric_columns(sub, CLASSES)
-    checks.check_probabilities(probs, CLASSES, sum_to_one=True, tolerance=SUM_TOLERANCE)
-    return metrics.multiclass_log_loss(ans[CLASSES].to_numpy(dtype=float), probs)
 
 
 _VOCAB = {

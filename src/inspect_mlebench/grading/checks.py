@@ -61,15 +61,22 @@ def require_exact_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def align_by_id(
-    submission: pd.DataFrame, answers: pd.DataFrame, id_column: str, *, answers_id_column: str | None = None
+    submission: pd.DataFrame,
+    answers: pd.DataFrame,
+    id_column: str,
+    *,
+    answers_id_column: str | None = None,
+    as_text: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The submission's rows reordered to match the answers' rows, after checking that it has exactly the answers'
     ids, once each. Upstream sorts both by id instead; pairing rows by id gives the same metric values, and hashing
-    instead of sorting keeps million-row submissions cheap."""
+    instead of sorting keeps million-row submissions cheap. Ids are compared as text, or with `as_text=False` as
+    pandas parsed them (upstream's way: `1.0` and ` 1 ` both match an id read as the number 1)."""
     ans_id = answers_id_column or id_column
     require_columns(submission, [id_column])
-    sub_ids = submission[id_column].astype(str)
-    ans_idx = pd.Index(answers[ans_id].astype(str))  # answers come from our preparer: ids are unique
+    sub_ids = submission[id_column].astype(str) if as_text else submission[id_column]
+    # answers come from our preparer: ids are unique
+    ans_idx = pd.Index(answers[ans_id].astype(str) if as_text else answers[ans_id])
     answers = answers.reset_index(drop=True)
     if len(sub_ids) == len(ans_idx) and ans_idx.equals(pd.Index(sub_ids)):
         return submission.reset_index(drop=True), answers
@@ -117,18 +124,6 @@ def numeric_columns(frame: pd.DataFrame, columns: Sequence[str], *, allow_nan: b
     return out
 
 
-def integer_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Numeric class labels as floats; a fractional label is invalid rather than silently wrong."""
-    values = numeric_columns(frame, columns)
-    fractional = values != np.round(values)
-    if fractional.any():
-        col = columns[int(np.argwhere(fractional)[0][1])]
-        raise InvalidSubmissionError(
-            f"column '{col}' must hold integer class labels; got {examples(np.unique(values[fractional]))}"
-        )
-    return values
-
-
 def no_missing(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     for col in columns:
         n = int(frame[col].isna().sum())
@@ -136,20 +131,51 @@ def no_missing(frame: pd.DataFrame, columns: Sequence[str]) -> None:
             raise InvalidSubmissionError(f"column '{col}' has {n} empty value(s)")
 
 
+# Upstream's one rule for rows of probabilities: np.isclose(row_sum, 1, atol=1e-6) with numpy's default rtol
+# (1e-5), so a row passes when |sum - 1| <= 1e-6 + 1e-5 * 1, evaluated in floating point exactly as numpy does.
+SUM_TO_ONE_ATOL = 1e-6
+
+
+def rows_summing_to_one(sums: np.ndarray) -> np.ndarray:
+    """Which row sums upstream accepts as 1 (the only place the tolerance is applied)."""
+    return np.asarray(np.isclose(sums, 1.0, atol=SUM_TO_ONE_ATOL))
+
+
+def row_sums(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Row sums of `columns` computed as upstream computes them (pandas' `sum(axis=1)` on the parsed frame), so a
+    row exactly at the tolerance's edge falls on the same side as there."""
+    return np.asarray(frame[list(columns)].sum(axis=1).to_numpy(dtype=float))
+
+
 def check_probabilities(
-    values: np.ndarray, columns: Sequence[str], *, sum_to_one: bool, tolerance: float = 1e-6
+    values: np.ndarray, columns: Sequence[str], *, sum_to_one: bool, sums: np.ndarray | None = None
 ) -> None:
-    """Every value in [0, 1]; with `sum_to_one`, every row sums to 1 as upstream checks it."""
+    """Every value in [0, 1]; with `sum_to_one`, every row sums to 1 by upstream's rule. `sums` are the row sums
+    when the caller has them as upstream computes them (see `row_sums`); otherwise they are summed here."""
     outside = (values < 0) | (values > 1)
     if outside.any():
         col = columns[int(np.argwhere(outside)[0][1])]
         raise InvalidSubmissionError(f"probabilities must be in [0, 1]; column '{col}' has values outside")
     if sum_to_one:
-        # upstream's rule is np.isclose(sum, 1, atol=1e-6): numpy's default rtol widens it to 1.1e-5
-        sums = values.sum(axis=1)
-        bad = np.flatnonzero(~np.isclose(sums, 1.0, atol=tolerance))
+        totals = values.sum(axis=1) if sums is None else sums
+        bad = np.flatnonzero(~rows_summing_to_one(totals))
         if len(bad):
             raise InvalidSubmissionError(
-                f"each row's probabilities must sum to 1; {len(bad)} row(s) do not, e.g. row "
-                f"{int(bad[0])} sums to {sums[bad[0]]:.6g}"
+                f"each row's probabilities must sum to 1 (within 1e-6 + 1e-5, as upstream checks); {len(bad)} "
+                f"row(s) do not, e.g. row {int(bad[0])} sums to {totals[bad[0]]:.10g}"
             )
+
+
+def comparable_labels(y_true: np.ndarray, y_pred: np.ndarray, column: str) -> None:
+    """Predicted class labels that scikit-learn's classification metrics accept next to the answers' labels (the
+    same kind of label: numbers vs text vs booleans, no fractional or huge numbers), as upstream's sklearn call
+    demands; anything it refuses is invalid."""
+    from sklearn.metrics import accuracy_score
+
+    try:
+        accuracy_score(y_true, y_pred)
+    except (ValueError, TypeError) as err:
+        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise InvalidSubmissionError(
+            f"column '{column}' holds labels that cannot be compared with the answers' labels: {detail}"
+        ) from err

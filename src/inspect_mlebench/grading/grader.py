@@ -23,7 +23,7 @@ from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderboard, place, thresholds
-from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context, lenient
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
 from inspect_mlebench.references import resolve
@@ -55,23 +55,33 @@ def load_answers(comp: Competition, data_dir: str | Path | None, columns: list[s
             f"answers for '{comp.id}' not found at {path}; prepare it with `inspect-mlebench prepare -c {comp.id}`"
         )
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, tuple(columns or ()), comp.grading.id_column)
+    # custom graders get the id column as text; the declarative grader gets it parsed as upstream parses it, plus
+    # its text in ANSWER_ID_TEXT (what strict mode compares)
+    parsed = comp.grading.grader is None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, tuple(columns or ()), comp.grading.id_column, parsed)
     return _cached_answers(key, competition_dir(data_dir, comp.id) / ".cache").copy()
 
 
+# the answers' id column as written in the file, next to the parsed one (declarative grading only)
+ANSWER_ID_TEXT = "__id_as_written__"
+
+
 @functools.lru_cache(maxsize=8)
-def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None], cache_dir: Path) -> pd.DataFrame:
-    path_str, _, _, columns, id_column = key
+def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None, bool], cache_dir: Path) -> pd.DataFrame:
+    path_str, _, _, columns, id_column, parsed = key
     path = Path(path_str)
     cache_file = cache_dir / f"answers-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pkl"
     if cache_file.is_file():
         frame: pd.DataFrame = pd.read_pickle(cache_file)
         return frame
-    dtype = {id_column: str} if id_column else None
+    dtype = {id_column: str} if id_column and not parsed else None
     if path.suffix == ".jsonl":
         frame = pd.read_json(path, lines=True, dtype=dtype)
     else:
         frame = read_csv(path, dtype=dtype, usecols=list(columns) or None)
+        if parsed and id_column:
+            written = read_csv(path, usecols=[id_column], dtype=str, keep_default_na=False)[id_column]
+            frame = pd.concat([frame, written.rename(ANSWER_ID_TEXT)], axis=1)
     tmp: Path | None = None
     try:
         cache_dir.mkdir(exist_ok=True)
@@ -94,43 +104,116 @@ def graded_answer_columns(comp: Competition) -> list[str] | None:
     return [spec.id_column, *spec.target_columns] if spec.grader is None and spec.id_column else None
 
 
-def declarative_score(spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Score a submission with the metric library, following the config's id and target columns."""
+def declarative_score(
+    spec: GradingSpec, submission: pd.DataFrame, answers: pd.DataFrame, *, submission_path: Path | None = None
+) -> float:
+    """Score a submission (parsed as upstream parses it) with the metric library, following the config's id and
+    target columns and its declared input checks (`spec.checks`). Valid exactly where upstream's grader is; what
+    upstream lets through that a careful grader would not is reported with `lenient`."""
     assert spec.id_column is not None
     assert spec.metric is not None
     metric = get_metric(spec.metric)
-    targets = list(spec.target_columns)
-    checks.require_columns(submission, [spec.id_column, *targets])
-    sub, ans = checks.align_by_id(submission, answers, spec.id_column)
+    rules = spec.checks
+    id_col, targets = spec.id_column, list(spec.target_columns)
+    if rules.exact_columns:
+        checks.require_exact_columns(submission, [id_col, *targets])
+    else:
+        checks.require_columns(submission, [id_col, *targets])
+    if rules.id_first and submission.columns[0] != id_col:
+        raise InvalidSubmissionError(f"column '{id_col}' must come first, followed by the class columns")
+    probabilities = rules.probabilities or metric.probabilities
+    sums = None
+    if probabilities == "sum_to_one":
+        checks.numeric_columns(submission, targets)
+        # on the frame as read, over the columns in upstream's order: "every column after the id" or the classes
+        sums = checks.row_sums(submission, list(submission.columns[1:]) if rules.id_first else targets)
+    if rules.rows == "sorted_by_id":
+        sub, ans = _paired_after_sorting(submission, answers, id_col)
+    else:
+        sub, ans = checks.align_by_id(submission, answers, id_col, as_text=False)
+        if submission_path is not None:
+            _check_ids_as_written(submission_path, submission, answers, id_col)
     if metric.kind == "numeric":
         y_pred = checks.numeric_columns(sub, targets)
         y_true = ans[targets].to_numpy(dtype=float)
-        if metric.probabilities:
-            checks.check_probabilities(y_pred, targets, sum_to_one=metric.probabilities == "sum_to_one")
-    else:
-        checks.no_missing(sub, targets)
-        if all(pd.api.types.is_integer_dtype(ans[c]) for c in targets):
-            # integer class labels: compared as numbers, as upstream's sklearn call does (2 == 2.0, 2.5 is an error)
-            y_pred = checks.integer_labels(sub, targets)
-            y_true = ans[targets].to_numpy(dtype=float)
-        else:  # compared as parsed, like upstream (True/true both parse to a bool)
-            y_pred = sub[targets].to_numpy()
-            y_true = ans[targets].to_numpy()
+        if probabilities:
+            checks.check_probabilities(y_pred, targets, sum_to_one=probabilities == "sum_to_one", sums=sums)
+    else:  # class labels, compared as parsed (True/true are both booleans, 2 and 2.0 the same number), as upstream
+        predicted = sub[targets]
+        missing = predicted.isna().sum()
+        if rules.missing_label is not None:
+            predicted = predicted.fillna(rules.missing_label)
+        if rules.labels == "listed":
+            y_pred = np.column_stack([np.asarray(predicted[c].tolist()) for c in targets])
+            y_true = np.column_stack([np.asarray(ans[c].tolist()) for c in targets])
+        else:
+            y_pred, y_true = predicted.to_numpy(), ans[targets].to_numpy()
+        for j, col in enumerate(targets):
+            checks.comparable_labels(y_true[:, j], y_pred[:, j], col)
+            if missing[col]:
+                lenient(f"column '{col}' has {int(missing[col])} empty label(s), counted as wrong as upstream does")
     if len(targets) == 1:
         y_pred, y_true = y_pred[:, 0], y_true[:, 0]
     return metric.fn(y_true, y_pred, **dict(spec.options))
 
 
+def _paired_after_sorting(
+    submission: pd.DataFrame, answers: pd.DataFrame, id_col: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both sides sorted by the id column and paired row by row, as upstream's grader pairs them when it never
+    compares the ids; ids that differ from the test set's are reported with `lenient`."""
+    if len(submission) != len(answers):
+        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the answers have {len(answers)}")
+    # pandas' own sort, as upstream calls it, so rows with equal ids end up in the same order as there
+    sub = submission.sort_values(id_col).reset_index(drop=True)
+    ans = answers.sort_values(id_col).reset_index(drop=True)
+    where = pd.Index(ans[id_col]).get_indexer(pd.Index(sub[id_col]))
+    known = where[where >= 0]
+    unknown = sub[id_col][where < 0].unique()
+    duplicated = len(known) - len(np.unique(known))
+    missing = len(ans) - len(np.unique(known))
+    if len(unknown) or duplicated or missing:
+        parts = [f"{len(unknown)} unknown (e.g. {checks.examples(unknown)})"] if len(unknown) else []
+        parts += [f"{duplicated} duplicated"] if duplicated else []
+        parts += [f"{missing} test id(s) missing"] if missing else []
+        lenient(
+            f"rows scored by position after sorting both files by '{id_col}', as upstream does; the ids do not "
+            f"match the test set: {', '.join(parts)}"
+        )
+    return sub, ans
+
+
+def _check_ids_as_written(path: Path, submission: pd.DataFrame, answers: pd.DataFrame, id_col: str) -> None:
+    """Ids that match the test set only once parsed as numbers (`1.0`, ` 12 `, `012` for 12) are reported with
+    `lenient`: upstream compares parsed values. Text ids are compared as written already, so only numeric ones are
+    read again as text."""
+    if ANSWER_ID_TEXT not in answers.columns or not pd.api.types.is_numeric_dtype(submission[id_col]):
+        return
+    try:
+        written = read_csv(path, usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
+    except (ValueError, pd.errors.ParserError) as err:  # read once already: not expected, and only a warning lost
+        logger.debug("could not re-read the ids of %s as text: %s", path, err)
+        return
+    differ = written[pd.Index(answers[ANSWER_ID_TEXT]).get_indexer(pd.Index(written)) < 0]
+    if len(differ):
+        lenient(
+            f"{len(differ)} id(s) in column '{id_col}' are not written as in the test set, e.g. "
+            f"{checks.examples(differ.unique())}; upstream compares them as parsed numbers"
+        )
+
+
 def score_submission(comp: Competition, submission_path: Path, answers: pd.DataFrame) -> float:
     """The raw (unrounded) score; raises InvalidSubmissionError for anything wrong with the submission."""
     spec = comp.grading
-    submission = checks.read_submission(submission_path, dtype={spec.id_column: str} if spec.id_column else None)
     if spec.grader:
+        submission = checks.read_submission(submission_path, dtype={spec.id_column: str} if spec.id_column else None)
         grader: GraderFn = resolve(spec.grader, "grading.grader")
         return float(grader(submission, answers))
     if not spec.implemented:
         raise NotImplementedError(f"no grader configured for '{comp.id}' yet")
-    return declarative_score(spec, submission, answers)
+    # parsed exactly as upstream parses it (no dtype): its validity and scores follow from the parsed values
+    submission = checks.read_submission(submission_path)
+    return declarative_score(spec, submission, answers, submission_path=submission_path)
 
 
 def validate(

@@ -25,7 +25,7 @@ MetricFn = Callable[..., float]
 class Metric:
     fn: MetricFn
     best: float
-    # "numeric": predictions must be finite numbers; "label": compared as strings
+    # "numeric": predictions must be finite numbers; "label": class labels compared as parsed, as upstream
     kind: Literal["numeric", "label"] = "numeric"
     # "unit": each prediction in [0, 1]; "sum_to_one": rows of probabilities summing to 1 (upstream's rule)
     probabilities: Literal[None, "unit", "sum_to_one"] = None
