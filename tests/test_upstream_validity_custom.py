@@ -26,7 +26,9 @@ from click.testing import CliRunner
 from inspect_mlebench.cli import cli
 from inspect_mlebench.grading import grade, validate
 from inspect_mlebench.sandbox.validator_server import ValidatorStartupError, create_server
+from inspect_mlebench.solvers.aide.validation import validate_node_submission
 from inspect_mlebench.tools import validate_csv_bytes
+from test_tools import run_in_sample
 
 JIGSAW = "jigsaw-toxic-comment-classification-challenge"
 NOMAD = "nomad2018-predict-transparent-conductors"
@@ -367,3 +369,18 @@ def test_cli_grading_mode(cases: tuple[Path, dict[str, Path]], tmp_path: Path) -
         aggregate = json.loads(Path(out.stdout.strip()).read_text())
         assert aggregate["total_valid_submissions"] == valid
         assert ("warning: nomad2018-predict-transparent-conductors: column(s)" in out.stderr) is (mode == "upstream")
+
+
+def test_aide_node_check_validates_in_the_samples_mode(cases: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    root, paths = cases
+    shuffled = str(paths["nomad/shuffled_rows"])
+    base = {"competition_id": NOMAD, "data_dir": str(root)}
+
+    async def body(out: dict[str, Any]) -> None:
+        out["upstream"] = await validate_node_submission(shuffled, base)
+        out["strict"] = await validate_node_submission(shuffled, base | {"grading_mode": "strict"})
+
+    out = run_in_sample(body, tmp_path)
+    assert out["upstream"] == (True, "Submission is valid.")
+    assert out["strict"][0] is False
+    assert "scored by position" in out["strict"][1]
