@@ -357,3 +357,11 @@ def test_docker_compose_config_accepts_it(
 def gpu_lease_metadata_env(indices: tuple[int, ...]) -> dict[str, str]:
     """The variables Inspect's docker provider derives from sample metadata."""
     return {f"SAMPLE_METADATA_{k.upper()}": v for k, v in gpu_lease_metadata(indices).items()}
+
+
+def test_strict_grading_mode_reaches_the_validator(comp: Competition, data_dir: Path) -> None:
+    _, validator = services(render_compose(comp, data_dir, opts(grading_mode="strict")))
+    assert "--port 5000 --grading-mode strict;" in validator["command"][2]
+    # the default leaves the command (and the content-keyed file name) as it was
+    _, default = services(render_compose(comp, data_dir, opts()))
+    assert "--grading-mode" not in default["command"][2]

@@ -212,3 +212,9 @@ def test_dumps_without_yaml_anchors(comp: Competition) -> None:
     text = yaml.safe_dump(render(comp, gpus=1))
     assert "&id" not in text
     assert "*id" not in text
+
+
+def test_strict_grading_mode_reaches_the_validator(comp: Competition) -> None:
+    validator = render(comp, grading_mode="strict")["services"]["validator"]
+    assert "--grading-mode strict" in validator["command"][2]
+    assert "--grading-mode" not in render(comp)["services"]["validator"]["command"][2]

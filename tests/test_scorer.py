@@ -201,3 +201,57 @@ def test_an_agent_that_crashes_after_writing_is_still_graded(data_dir: Path, tmp
     assert isinstance(graded.value, dict)
     assert graded.value["valid_submission"] == 1.0
     assert graded.value["gold_medal"] == 1.0
+
+
+NOMAD = "nomad2018-predict-transparent-conductors"
+
+
+@solver
+def _submit_shuffled_nomad(data_dir: Path, target: str) -> Solver:
+    """nomad2018's gold answers in reversed row order: upstream scores them by position (valid, with a warning)."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        gold = pd.read_csv(data_dir / NOMAD / "prepared" / "private" / "gold_submission.csv")
+        await sandbox().write_file(target, gold.iloc[::-1].to_csv(index=False))
+        return state
+
+    return solve
+
+
+def test_grading_mode_upstream_warns_and_strict_regrade_invalidates(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    prepare_synthetic(NOMAD, data_dir, size=40)
+    task = Task(
+        dataset=[Sample(input="solve", id=NOMAD, metadata={"competition_id": NOMAD, "complexity": "low"})],
+        solver=_submit_shuffled_nomad(data_dir, SUBMISSION),
+        scorer=mlebench_scorer(data_dir=str(data_dir), submission_path=SUBMISSION),
+        sandbox="local",
+    )
+    [log] = eval(task, model="mockllm/model", log_dir=str(tmp_path / "logs"), display="none")
+    assert log.samples is not None
+    graded = next(iter((log.samples[0].scores or {}).values()))
+    assert isinstance(graded.value, dict)
+    assert graded.value["valid_submission"] == 1.0
+    assert graded.metadata is not None
+    assert graded.metadata["grading_mode"] == "upstream"
+    [warning] = graded.metadata["warnings"]
+    assert warning.startswith("scored by position, as upstream does; ids do not match")
+    assert graded.explanation is not None
+    assert "\n" not in graded.explanation
+    assert f"; 1 warning: {warning}" in graded.explanation
+
+    # what `inspect score LOG --scorer inspect_mlebench/mlebench_scorer -S grading_mode=strict` runs
+    strict = mlebench_scorer(data_dir=str(data_dir), submission_path=SUBMISSION, grading_mode="strict")
+    rescored = score(log, strict, action="overwrite")
+    assert rescored.samples is not None
+    regraded = next(iter((rescored.samples[0].scores or {}).values()))
+    assert isinstance(regraded.value, dict)
+    assert regraded.value["valid_submission"] == 0.0
+    assert regraded.metadata is not None
+    assert regraded.metadata["grading_mode"] == "strict"
+    assert regraded.explanation == f"invalid submission: {warning}"
+
+
+def test_unknown_grading_mode_is_one_line_error() -> None:
+    with pytest.raises(ValueError, match="unknown grading mode 'lax'; use one of: upstream, strict"):
+        mlebench_scorer(grading_mode="lax")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from inspect_ai._util.registry import registry_info, registry_lookup
+from inspect_ai._util.registry import registry_info, registry_lookup, registry_params
 from inspect_ai.tool import ToolInfo, ToolParams
 
 from inspect_mlebench import RegistryError, get_competition, load_split
@@ -131,12 +131,27 @@ def test_kaggle_without_credentials_fails_only_at_sample_start(tmp_path: Path, m
         ({"known_issues": "hide"}, "known_issues='hide'"),
         ({"time_limit_hours": 0}, "time_limit_hours must be > 0"),
         ({"sandbox": "k8s"}, "needs k8s_data_pvc"),
+        ({"grading_mode": "lax"}, "grading_mode: unknown grading mode 'lax'; use one of: upstream, strict"),
     ],
 )
 def test_bad_parameters_fail_with_one_line(data_dir: Path, kw: dict[str, Any], match: str) -> None:
     with pytest.raises(TaskConfigError, match=match) as err:
         _build(data_dir, **kw)
     assert "\n" not in str(err.value)
+
+
+def test_grading_mode_travels_to_scorer_validator_and_disclosure(data_dir: Path) -> None:
+    default = _build(data_dir)
+    assert default.metadata["mlebench"]["grading_mode"] == "upstream"
+    task = _build(data_dir, grading_mode="strict")
+    assert task.metadata["mlebench"]["grading_mode"] == "strict"
+    [sample] = list(task.dataset)
+    assert sample.metadata is not None
+    assert sample.metadata["grading_mode"] == "strict"  # what the host-side validation tools read
+    assert sample.sandbox is not None
+    compose = yaml.safe_load(Path(str(sample.sandbox.config)).read_text())
+    assert "--grading-mode strict" in compose["services"]["validator"]["command"][2]
+    assert registry_params(task.scorer[0])["grading_mode"] == "strict"
 
 
 def test_k8s_writes_helm_values(data_dir: Path) -> None:

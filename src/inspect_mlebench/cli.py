@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from inspect_mlebench._version import __version__
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODES, check_mode
 from inspect_mlebench.registry import RegistryError
 
 
@@ -70,6 +71,15 @@ def list_command(split: str | None, as_json: bool, markdown: bool) -> None:
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
+GRADING_MODE_OPTION = click.option(
+    "--grading-mode",
+    type=click.Choice(GRADING_MODES),
+    default=DEFAULT_GRADING_MODE,
+    show_default=True,
+    help="upstream: valid exactly where upstream's grader is, with warnings; strict: those warnings make it invalid.",
+)
+
+
 def _fail(err: Exception) -> click.ClickException:
     return click.ClickException(" ".join(str(err).split()))
 
@@ -79,17 +89,20 @@ def _fail(err: Exception) -> click.ClickException:
 @click.argument("competition_id")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Data dir (default: user cache).")
 @click.option("--leaderboard", type=click.Path(path_type=Path), default=None, help="Leaderboard CSV to rank against.")
+@GRADING_MODE_OPTION
 def grade_sample_command(
-    submission: Path, competition_id: str, data_dir: Path | None, leaderboard: Path | None
+    submission: Path, competition_id: str, data_dir: Path | None, leaderboard: Path | None, grading_mode: str
 ) -> None:
-    """Grade one submission CSV and print the report as JSON (upstream's keys)."""
+    """Grade one submission CSV and print the report as JSON (upstream's keys); warnings also go to stderr."""
     from inspect_mlebench.grading import grade
 
     try:
-        report = grade(competition_id, submission, data_dir, leaderboard=leaderboard)
+        report = grade(competition_id, submission, data_dir, leaderboard=leaderboard, mode=check_mode(grading_mode))
     except (RegistryError, FileNotFoundError, NotImplementedError) as err:
         raise _fail(err) from err
     click.echo(json.dumps(report.upstream_dict(), indent=2))
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command("grade")
@@ -102,14 +115,19 @@ def grade_sample_command(
 )
 @click.option("--output-dir", required=True, type=click.Path(path_type=Path))
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
-def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | None) -> None:
-    """Grade many submissions and write an upstream-format `<timestamp>_grading_report.json`."""
+@GRADING_MODE_OPTION
+def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | None, grading_mode: str) -> None:
+    """Grade many submissions and write an upstream-format `<timestamp>_grading_report.json`; warnings go to
+    stderr, one line per competition report that has any."""
     from inspect_mlebench.grading.aggregate import grade_jsonl
 
     try:
-        path = grade_jsonl(submission_jsonl, output_dir, data_dir)
+        path = grade_jsonl(submission_jsonl, output_dir, data_dir, mode=check_mode(grading_mode))
     except (RegistryError, FileNotFoundError, ValueError) as err:
         raise _fail(err) from err
+    for report in json.loads(path.read_text(encoding="utf-8"))["competition_reports"]:
+        for warning in report.get("warnings") or ():
+            click.echo(f"warning: {report['competition_id']}: {warning}", err=True)
     click.echo(str(path))
 
 
@@ -328,12 +346,17 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
 @click.option(
     "--max-bytes", default=1 << 30, show_default=True, help="Largest upload accepted; larger ones get HTTP 413."
 )
-def validator_server_command(competition_id: str, data_dir: Path | None, host: str, port: int, max_bytes: int) -> None:
+@GRADING_MODE_OPTION
+def validator_server_command(
+    competition_id: str, data_dir: Path | None, host: str, port: int, max_bytes: int, grading_mode: str
+) -> None:
     """Serve POST /validate (valid/invalid + reason, never a score) and GET /health until SIGTERM/SIGINT."""
     from inspect_mlebench.sandbox.validator_server import ValidatorStartupError, create_server, serve
 
     try:
-        server = create_server(competition_id, data_dir, host=host, port=port, max_bytes=max_bytes)
+        server = create_server(
+            competition_id, data_dir, host=host, port=port, max_bytes=max_bytes, grading_mode=grading_mode
+        )
     except ValidatorStartupError as err:
         raise _fail(err) from err
     serve(server)

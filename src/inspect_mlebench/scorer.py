@@ -17,6 +17,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 from inspect_ai.util import OutputLimitExceededError, sandbox
 
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
 from inspect_mlebench.metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
 from inspect_mlebench.registry import add_competitions_dir
 
@@ -57,14 +58,16 @@ async def _submission(state: TaskState, path: str) -> tuple[bytes | None, str | 
     return content, None
 
 
-def _grade(competition_id: str, content: bytes | None, data_dir: str | None, path: str) -> dict[str, Any]:
+def _grade(
+    competition_id: str, content: bytes | None, data_dir: str | None, path: str, mode: GradingMode
+) -> dict[str, Any]:
     from inspect_mlebench.grading import grade
 
     with tempfile.TemporaryDirectory(prefix="mlebench-score-") as tmp:
         local = Path(tmp) / Path(path).name
         if content is not None:
             local.write_bytes(content)
-        report = grade(competition_id, local, data_dir)
+        report = grade(competition_id, local, data_dir, mode=mode)
     return report.model_copy(update={"submission_path": path}).upstream_dict()
 
 
@@ -79,7 +82,12 @@ def _explain(report: dict[str, Any]) -> str:
     else:
         place = f"{medal} medal" if medal else ("above median" if report["above_median"] else "below median")
         place += f", beats {report['percentile']:.1%} of the leaderboard"
-    return f"score {report['score']} ({place})"
+    warnings = report.get("warnings") or []
+    if not warnings:
+        return f"score {report['score']} ({place})"
+    more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+    count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+    return f"score {report['score']} ({place}); {count}: {warnings[0]}{more}"
 
 
 def _as_value(value: Any) -> float | None:
@@ -94,8 +102,16 @@ def _as_value(value: Any) -> float | None:
         any_medal_seeds(),
     ]
 )
-def mlebench_scorer(data_dir: str | None = None, submission_path: str = SUBMISSION_PATH) -> Scorer:
-    """Grade `submission_path` from the sample's sandbox against the competition's private answers on the host."""
+def mlebench_scorer(
+    data_dir: str | None = None, submission_path: str = SUBMISSION_PATH, grading_mode: str = DEFAULT_GRADING_MODE
+) -> Scorer:
+    """Grade `submission_path` from the sample's sandbox against the competition's private answers on the host.
+
+    `grading_mode="upstream"` (default) is valid exactly where upstream's grader is, listing what upstream lets
+    through as warnings in the score's metadata; `"strict"` makes those invalid. Re-grade a log strictly with
+    `inspect score LOG --scorer inspect_mlebench/mlebench_scorer -S grading_mode=strict`.
+    """
+    mode = check_mode(grading_mode)
 
     async def score(state: TaskState, target: Target) -> Score:
         competition_id = str(state.metadata.get("competition_id") or state.sample_id)
@@ -104,7 +120,7 @@ def mlebench_scorer(data_dir: str | None = None, submission_path: str = SUBMISSI
         content, problem = await _submission(state, submission_path)
         # The task records each sample's data dir, so `inspect score --scorer ...` re-grades with no -S at all.
         root = data_dir or state.metadata.get("data_dir")
-        report = await anyio.to_thread.run_sync(_grade, competition_id, content, root, submission_path)
+        report = await anyio.to_thread.run_sync(_grade, competition_id, content, root, submission_path, mode)
         if problem:  # the file exists but could not be read back: invalid, with the reason
             report.update(submission_exists=True, invalid_reason=problem)
         explanation = _explain(report)

@@ -25,6 +25,7 @@ from inspect_ai.util import SandboxEnvironmentSpec
 
 from inspect_mlebench._version import __version__
 from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODE_KEY, GradingMode, check_mode
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.prompt import Setting, instructions
 from inspect_mlebench.registry import (
@@ -166,6 +167,7 @@ def _sample(
     sandbox_spec: SandboxEnvironmentSpec,
     unprepared: str | None,
     flag_issues: bool,
+    grading_mode: GradingMode,
 ) -> Sample:
     metadata: dict[str, Any] = {
         "competition_id": comp.id,
@@ -179,6 +181,7 @@ def _sample(
         TIME_LIMIT_KEY: setting.time_limit_s,
         "data_dir": str(data_root),
         "submission_path": SUBMISSION_PATH,
+        GRADING_MODE_KEY: grading_mode,
         "hardware": {
             "gpus": setting.gpus,
             "gpu_name": setting.gpu_name,
@@ -249,6 +252,7 @@ def build_task(
     synthetic_size: int = 200,
     k8s_data_pvc: str | None = None,
     k8s_image_registry: str | None = None,
+    grading_mode: GradingMode = DEFAULT_GRADING_MODE,
     competitions_dir: str | None = None,
     solver: Solver | Agent | None = None,
     model: str | None = None,
@@ -260,6 +264,10 @@ def build_task(
     _choice("description", description, ("original", "obfuscated"))
     _choice("known_issues", known_issues, ("include", "flag", "exclude"))
     _choice("sandbox", sandbox, ("docker", "k8s"))
+    try:
+        mode = check_mode(grading_mode)
+    except ValueError as err:
+        raise TaskConfigError(f"grading_mode: {err}") from err
     if not time_limit_hours > 0:
         raise TaskConfigError(f"time_limit_hours must be > 0, got {time_limit_hours}")
 
@@ -306,6 +314,7 @@ def build_task(
         internet=bool(internet),
         agent_image=agent_ref,
         validator_image=validator_ref,
+        grading_mode=mode,
     )
     obfuscate = description == "obfuscated" and data == "kaggle"
     samples = [
@@ -324,6 +333,7 @@ def build_task(
             ),
             unprepared=problems.get(comp.id),
             flag_issues=known_issues == "flag",
+            grading_mode=mode,
         )
         for comp in comps
     ]
@@ -354,6 +364,8 @@ def build_task(
         "known_issues": {c.id: [f"{i.kind}:{i.id}" for i in c.known_issues] for c in comps if c.known_issues},
         "sandbox": sandbox,
         "unprepared": sorted(problems),
+        # upstream: valid exactly where upstream's grader is (its leniencies are warnings); strict: those are invalid
+        "grading_mode": mode,
         "competitions_dir": str(own_folder) if own_folder else None,
         "own_competitions": [c.id for c in comps if competition_origin(c.id) is not None],
     }
@@ -361,7 +373,7 @@ def build_task(
         dataset=MemoryDataset(samples, name=f"mlebench-{split if not competitions else 'custom'}"),
         setup=publish_metadata(),
         solver=solver if solver is not None else default_solver(),
-        scorer=mlebench_scorer(data_dir=str(data_root)),
+        scorer=mlebench_scorer(data_dir=str(data_root), grading_mode=mode),
         epochs=Epochs(1, [mlebench_seeds()]),
         time_limit=max(1, round(setting.time_limit_s)),
         # An agent that crashes (or whose model API fails) after hours of work is still graded on what it wrote.
@@ -395,6 +407,7 @@ def mlebench(
     synthetic_size: int = 200,
     k8s_data_pvc: str | None = None,
     k8s_image_registry: str | None = None,
+    grading_mode: GradingMode = DEFAULT_GRADING_MODE,
     competitions_dir: str | None = None,
     solver: Solver | Agent | None = None,
 ) -> Task:

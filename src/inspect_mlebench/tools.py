@@ -21,6 +21,7 @@ from inspect_ai.log import transcript
 from inspect_ai.tool import Tool, ToolResult, tool
 from inspect_ai.util import sandbox
 
+from inspect_mlebench.grading.leniency import GRADING_MODE_KEY
 from inspect_mlebench.solvers.budget import Budget, clamp_timeout, current_budget, format_duration, in_wrapup
 from inspect_mlebench.solvers.context import sample_metadata
 from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR, JobManager
@@ -146,10 +147,12 @@ def python(ctx: ToolContext | None = None) -> Tool:
     return execute
 
 
-def _validate_file(competition_id: str, path: Path, data_dir: str | None) -> tuple[bool, str]:
+def _validate_file(competition_id: str, path: Path, data_dir: str | None, mode: str) -> tuple[bool, str]:
     from inspect_mlebench.grading import validate
+    from inspect_mlebench.grading.leniency import check_mode
 
-    return validate(competition_id, path, data_dir)
+    # valid/invalid and the reason only: the warnings upstream-mode grading collects are never shown to the agent
+    return validate(competition_id, path, data_dir, mode=check_mode(mode))
 
 
 async def validate_csv_bytes(data: bytes, metadata: dict[str, Any]) -> tuple[bool | None, str]:
@@ -159,11 +162,12 @@ async def validate_csv_bytes(data: bytes, metadata: dict[str, Any]) -> tuple[boo
     if not competition_id:
         return None, "not validated: the sample names no competition"
     data_dir = metadata.get("data_dir")
+    mode = str(metadata.get(GRADING_MODE_KEY) or "upstream")
     with tempfile.TemporaryDirectory(prefix="mle-validate-") as tmp:
         path = Path(tmp) / "submission.csv"
         path.write_bytes(data)
         try:
-            valid, reason = await anyio.to_thread.run_sync(_validate_file, str(competition_id), path, data_dir)
+            valid, reason = await anyio.to_thread.run_sync(_validate_file, str(competition_id), path, data_dir, mode)
         except Exception as err:  # a grading crash is a tool answer, not an agent crash
             return None, f"validation failed to run: {type(err).__name__}: {err}"
     return valid, reason

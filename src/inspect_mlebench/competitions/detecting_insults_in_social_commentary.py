@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -45,39 +46,44 @@ def gold(public: Path, private: Path) -> pd.DataFrame:
 
 
 def _paired_order(submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Row orders that pair equal comments; a comment occurring k times pairs its occurrences in file order.
-
-    The comment text is the id and Kaggle's test may repeat a comment, so ids are compared as multisets.
-    """
+    """Row orders that pair equal comments: both files sorted by comment as upstream sorts them, so a comment that
+    occurs k times pairs its occurrences exactly as upstream's grader pairs them. Kaggle's test repeats some comments,
+    so the ids are compared as multisets, with a reason that names a few culprits."""
     checks.no_missing(submission, [ID])
+    sub_order = _sorted_positions(submission)
+    ans_order = _sorted_positions(answers)
     sub_ids, ans_ids = submission[ID].astype(str), answers[ID].astype(str)
+    if len(submission) == len(answers) and (sub_ids.to_numpy()[sub_order] == ans_ids.to_numpy()[ans_order]).all():
+        return sub_order, ans_order
     sub_counts, ans_counts = sub_ids.value_counts(), ans_ids.value_counts()
     missing = sorted(set(ans_counts.index) - set(sub_counts.index))
     extra = sorted(set(sub_counts.index) - set(ans_counts.index))
-    if len(submission) != len(answers) or missing or extra:
-        parts = [f"{len(missing)} expected comment(s) missing, e.g. {checks.examples(missing)}"] if missing else []
-        if extra:
-            parts.append(f"{len(extra)} unknown comment(s), e.g. {checks.examples(extra)}")
-        detail = "; ".join(parts) or "some comments occur a different number of times"
-        head = (
-            f"submission has {len(submission)} rows but the test set has {len(answers)}"
-            if len(submission) != len(answers)
-            else f"comments in column '{ID}' do not match the test set"
-        )
-        raise InvalidSubmissionError(f"{head}: {detail}")
-    aligned = sub_counts.reindex(ans_counts.index)
-    repeated = aligned.index[aligned.to_numpy() != ans_counts.to_numpy()]
-    if len(repeated):
-        raise InvalidSubmissionError(
-            f"column '{ID}' repeats some comments a different number of times than the test set, "
-            f"e.g. {checks.examples(repeated)}"
-        )
-    return np.argsort(sub_ids.to_numpy(), kind="stable"), np.argsort(ans_ids.to_numpy(), kind="stable")
+    parts = [f"{len(missing)} expected comment(s) missing, e.g. {checks.examples(missing)}"] if missing else []
+    if extra:
+        parts.append(f"{len(extra)} unknown comment(s), e.g. {checks.examples(extra)}")
+    if not parts:
+        aligned = sub_counts.reindex(ans_counts.index)
+        repeated = aligned.index[aligned.to_numpy() != ans_counts.to_numpy()]
+        parts.append(f"some comments occur a different number of times, e.g. {checks.examples(repeated)}")
+    head = (
+        f"submission has {len(submission)} rows but the test set has {len(answers)}"
+        if len(submission) != len(answers)
+        else f"comments in column '{ID}' do not match the test set"
+    )
+    raise InvalidSubmissionError(f"{head}: {'; '.join(parts)}")
+
+
+def _sorted_positions(frame: pd.DataFrame) -> np.ndarray:
+    """Row positions in the order pandas' default sort by comment puts them (upstream's order, ties included)."""
+    order: np.ndarray = frame.reset_index(drop=True).sort_values(ID).index.to_numpy()
+    return order
 
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    # Upstream only reads Comment and Insult; Date is required too because the sample submission carries it.
-    checks.require_columns(submission, SUBMISSION_COLUMNS)
+    checks.require_columns(submission, [TARGET, ID])
+    if DATE not in submission.columns:
+        # upstream reads only Comment and Insult
+        lenient(f"no '{DATE}' column (the sample submission has one); upstream does not read it")
     sub_order, ans_order = _paired_order(submission, answers)
     scores = checks.numeric_columns(submission, [TARGET])
     checks.check_probabilities(scores, [TARGET], sum_to_one=False)

@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.synth import hex_ids, rng
 from inspect_mlebench.tables import read_csv
 
@@ -47,21 +48,57 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Macro ROC AUC over the scored rows (labels not -1).
+    """Macro ROC AUC over the scored rows (labels not -1), paired as upstream pairs them.
 
-    As upstream, the submission's non-id columns are scored by position against the answers' label columns, so they
-    must be exactly the six labels; a different column order is scored as it stands.
+    Upstream sorts both files by id and drops the answers' unscored rows from both by id, then pairs what is left by
+    position; the submission's non-id columns are scored in their file order. So a duplicated id, or a NaN or text in
+    a row the metric ignores, is scored there: here too, with a warning (invalid in strict mode).
     """
     checks.require_columns(submission, [ID, *CLASSES])
     scored = [c for c in submission.columns if c != ID]
     if len(scored) != len(CLASSES):
         extra = [c for c in scored if c not in CLASSES]
         raise InvalidSubmissionError(f"unexpected column(s) {checks.examples(extra)}; expected only {ID}, {CLASSES}")
-    sub, ans = checks.align_by_id(submission, answers, ID)
-    y_score = checks.numeric_columns(sub, scored)
-    y_true = ans[[c for c in ans.columns if c != ID]].to_numpy(dtype=int)
-    keep = y_true.sum(axis=1) >= 0
-    return float(roc_auc_score(y_true[keep], y_score[keep], average="macro"))
+    if scored != CLASSES:
+        lenient(f"label columns are scored by position, as upstream does; their order {scored} differs from {CLASSES}")
+    if len(submission) != len(answers):
+        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+    sub = submission.set_index(ID).sort_index()
+    ans = answers.set_index(ID).sort_index()
+    keep = ans[CLASSES].sum(axis=1) >= 0
+    known = sub.index.isin(keep.index)
+    if not known.all():
+        unknown = sub.index[~known].unique()
+        raise InvalidSubmissionError(f"column '{ID}' has ids not in the test set, e.g. {checks.examples(unknown)}")
+    dupes = sub.index[sub.index.duplicated()].unique()
+    sub_keep = keep.reindex(sub.index).to_numpy(dtype=bool)
+    if int(sub_keep.sum()) != int(keep.sum()):
+        raise InvalidSubmissionError(
+            f"column '{ID}' has duplicated ids ({checks.examples(dupes)}), so the rows the metric scores no longer "
+            "match the test set's"
+        )
+    if len(dupes):
+        lenient(
+            f"column '{ID}' has {len(dupes)} duplicated id(s) ({checks.examples(dupes)}) and misses as many; rows "
+            "are paired in sorted-id order, as upstream does"
+        )
+    _lenient_ignored_rows(sub.loc[~sub_keep, scored])
+    y_score = checks.numeric_columns(sub.loc[sub_keep, scored], scored)
+    y_true = ans.loc[keep.to_numpy(), CLASSES].to_numpy(dtype=int)
+    return float(roc_auc_score(y_true, y_score, average="macro"))
+
+
+def _lenient_ignored_rows(ignored: pd.DataFrame) -> None:
+    """Upstream never reads the rows it does not score, so a NaN, infinity or text there is only a warning."""
+    values = ignored.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        columns = ignored.columns[bad.any(axis=0)]
+        rows = ignored.index[bad.any(axis=1)]
+        lenient(
+            f"column(s) {checks.examples(columns)} have missing, infinite or non-numeric values in rows the metric "
+            f"ignores (ids {checks.examples(rows)}); upstream does not read them"
+        )
 
 
 _CUES = {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from inspect_mlebench.grading.grader import grade
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode
 from inspect_mlebench.grading.report import CompetitionReport
 
 
@@ -45,8 +46,10 @@ def aggregate(reports: list[CompetitionReport]) -> dict[str, Any]:
     }
 
 
-def grade_jsonl(submissions: Path, output_dir: Path, data_dir: str | Path | None = None) -> Path:
-    reports = [grade(cid, sub, data_dir) for cid, sub in read_submissions(submissions)]
+def grade_jsonl(
+    submissions: Path, output_dir: Path, data_dir: str | Path | None = None, *, mode: GradingMode = DEFAULT_GRADING_MODE
+) -> Path:
+    reports = [grade(cid, sub, data_dir, mode=mode) for cid, sub in read_submissions(submissions)]
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S-GMT")
     target = output_dir / f"{stamp}_grading_report.json"

@@ -18,6 +18,7 @@ from inspect_mlebench.grading.errors import InvalidSubmissionError
 GradingMode = Literal["upstream", "strict"]
 GRADING_MODES: tuple[str, ...] = get_args(GradingMode)
 DEFAULT_GRADING_MODE: GradingMode = "upstream"
+GRADING_MODE_KEY = "grading_mode"  # sample metadata: the task's mode, for the host-side validation tools
 
 _mode: ContextVar[GradingMode] = ContextVar("mlebench_grading_mode", default=DEFAULT_GRADING_MODE)
 _warnings: ContextVar[list[str] | None] = ContextVar("mlebench_grading_warnings", default=None)

@@ -27,6 +27,7 @@ from platformdirs import user_cache_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inspect_mlebench.data.paths import private_dir, public_dir, resolve_data_dir
+from inspect_mlebench.grading.leniency import GradingMode
 from inspect_mlebench.registry import COMPETITIONS_DIR_ENV, Competition, competition_origin
 
 AGENT_SERVICE = "default"
@@ -79,6 +80,9 @@ class SandboxOptions(BaseModel):
         default=4.0, gt=0, description="room to read an uploaded submission and the answers at once"
     )
     agent_user: str | None = Field(default="nonroot", description="user the agent's commands run as; None: image's")
+    grading_mode: GradingMode = Field(
+        default="upstream", description="how the validator judges submissions (grading.leniency)"
+    )
 
     @field_validator("agent_image", "validator_image")
     @classmethod
@@ -156,8 +160,9 @@ def _bind_ro(source: Path, target: str) -> dict[str, Any]:
     return {"type": "bind", "source": _literal(str(source)), "target": target, "read_only": True}
 
 
-def validator_command(competition_id: str, host: str, port: int) -> list[str]:
-    """The validator's command, kept alive by a respawn loop.
+def validator_command(competition_id: str, host: str, port: int, grading_mode: str = "upstream") -> list[str]:
+    """The validator's command, kept alive by a respawn loop; `--grading-mode` only when not the default, so
+    default projects (and their content-keyed file names) stay as they were.
 
     A crash must not end the container: the agent shares its network namespace, and a recreated validator would
     leave the agent cut off (netns_verification.md, constraint 7).
@@ -174,6 +179,7 @@ def validator_command(competition_id: str, host: str, port: int) -> list[str]:
             host,
             "--port",
             str(port),
+            *(["--grading-mode", grading_mode] if grading_mode != "upstream" else []),
         ]
     )
     loop = f"while :; do {server}; echo 'validator-server exited; restarting in 1s' >&2; sleep 1; done"
@@ -242,7 +248,7 @@ def render_compose(
         "image": _literal(options.validator_image),
         "x-local": True,
         "init": True,
-        "command": validator_command(comp.id, "127.0.0.1", port),
+        "command": validator_command(comp.id, "127.0.0.1", port, options.grading_mode),
         # The shared namespace's network: the agent has exactly this one. No `restart:` (see validator_command).
         **({"networks": [EGRESS_NETWORK]} if options.internet else {"network_mode": "none"}),
         "environment": {

@@ -153,7 +153,7 @@ def render_k8s_values(
         "image": qualify_image(options.validator_image, image_registry),
         "imagePullPolicy": "IfNotPresent",
         # Another pod must reach it, so it listens on the pod's interfaces; the egress policy keeps it in-sandbox.
-        "command": validator_command(comp.id, "0.0.0.0", port),
+        "command": validator_command(comp.id, "0.0.0.0", port, options.grading_mode),
         "args": [],
         "dnsRecord": True,
         "env": _env(

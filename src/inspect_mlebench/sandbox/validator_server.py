@@ -36,6 +36,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO, TextIO
 
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: the largest real submissions are a few hundred MB
@@ -80,6 +82,7 @@ class ValidatorConfig:
     port: int = DEFAULT_PORT
     max_bytes: int = DEFAULT_MAX_BYTES
     max_concurrent: int = 2  # validations parse the whole submission; bound the validator's memory use
+    grading_mode: GradingMode = DEFAULT_GRADING_MODE  # the task's; the answer never carries its warnings
 
 
 def one_line(text: str, limit: int = 500) -> str:
@@ -322,7 +325,7 @@ class ValidatorServer(ThreadingHTTPServer):
         from inspect_mlebench.grading.grader import validate
 
         with self._slots:
-            return validate(self.config.competition_id, submission, self.config.data_dir)
+            return validate(self.config.competition_id, submission, self.config.data_dir, mode=self.config.grading_mode)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -537,6 +540,7 @@ def create_server(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_concurrent: int = 2,
     log_stream: TextIO | None = None,
+    grading_mode: str = DEFAULT_GRADING_MODE,
 ) -> ValidatorServer:
     """Check the competition, load (and cache) its answers, then bind; raises ValidatorStartupError in one line.
 
@@ -559,6 +563,10 @@ def create_server(
         raise ValidatorStartupError(f"port {port} is not a TCP port")
     if max_bytes < 1:
         raise ValidatorStartupError(f"max_bytes must be positive, got {max_bytes}")
+    try:
+        mode = check_mode(grading_mode)
+    except ValueError as err:
+        raise ValidatorStartupError(str(err)) from err
     config = ValidatorConfig(
         competition_id=competition_id,
         data_dir=Path(data_dir) if data_dir is not None else None,
@@ -566,6 +574,7 @@ def create_server(
         port=port,
         max_bytes=max_bytes,
         max_concurrent=max_concurrent,
+        grading_mode=mode,
     )
     started = time.monotonic()
     try:
@@ -582,7 +591,7 @@ def create_server(
         raise ValidatorStartupError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server.log(
         f"validator: {competition_id} ready on {server.url} ({len(answers)} answer rows loaded in "
-        f"{time.monotonic() - started:.1f}s; max upload {max_bytes} bytes)"
+        f"{time.monotonic() - started:.1f}s; max upload {max_bytes} bytes; {mode} grading)"
     )
     return server
 

@@ -14,11 +14,14 @@ from typing import Any
 import anyio
 from inspect_ai.util import OutputLimitExceededError, sandbox
 
+from inspect_mlebench.grading.leniency import GRADING_MODE_KEY
 
-def _check(competition_id: str, path: Path, data_dir: str | None) -> tuple[bool, str]:
+
+def _check(competition_id: str, path: Path, data_dir: str | None, mode: str) -> tuple[bool, str]:
     from inspect_mlebench.grading import validate  # pandas: only when a check runs
+    from inspect_mlebench.grading.leniency import check_mode
 
-    return validate(competition_id, path, data_dir)
+    return validate(competition_id, path, data_dir, mode=check_mode(mode))
 
 
 async def validate_node_submission(csv_path: str, metadata: dict[str, Any]) -> tuple[bool | None, str]:
@@ -34,6 +37,12 @@ async def validate_node_submission(csv_path: str, metadata: dict[str, Any]) -> t
         local = Path(tmp) / "submission.csv"
         local.write_bytes(content)
         try:
-            return await anyio.to_thread.run_sync(_check, str(competition_id), local, metadata.get("data_dir"))
+            return await anyio.to_thread.run_sync(
+                _check,
+                str(competition_id),
+                local,
+                metadata.get("data_dir"),
+                str(metadata.get(GRADING_MODE_KEY) or "upstream"),
+            )
         except Exception as err:  # a broken check must not end the search
             return None, f"not checked: the check failed ({type(err).__name__}: {err})"
