@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import zip_member
+from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.media import rezip
-from inspect_mlebench.kit.synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "id"
