@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import write_zip
+from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.media import rezip
-from inspect_mlebench.kit.synth import hex_ids, jpeg_bytes, rng, write_csv, zip_member
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "id"
@@ -56,9 +58,7 @@ def _tile(gen: np.random.Generator, has_cactus: int) -> bytes:
 
 
 def _write_zip(path: Path, folder: str, ids: list[str], images: list[bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for image_id, data in zip(ids, images, strict=True):
-            archive.writestr(zip_member(f"{folder}/{image_id}"), data)
+    write_zip(path, ((f"{folder}/{image_id}", data) for image_id, data in zip(ids, images, strict=True)))
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

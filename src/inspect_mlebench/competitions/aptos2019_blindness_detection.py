@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import write_image
 from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
@@ -46,7 +46,7 @@ def _grades(gen: np.random.Generator, n: int) -> np.ndarray:
     return grades
 
 
-def _fundus(gen: np.random.Generator, grade: int) -> Image.Image:
+def _fundus(gen: np.random.Generator, grade: int) -> np.ndarray:
     """An orange disc on black; higher grades get more bright yellow lesions and a darker red tone."""
     yy, xx = np.mgrid[:SIDE, :SIDE]
     disc = (yy - SIDE / 2 + 0.5) ** 2 + (xx - SIDE / 2 + 0.5) ** 2 < (SIDE * 0.45) ** 2
@@ -55,13 +55,13 @@ def _fundus(gen: np.random.Generator, grade: int) -> Image.Image:
     for _ in range(3 * grade):
         y, x = gen.integers(SIDE // 4, 3 * SIDE // 4, size=2)
         pixels[y : y + 2, x : x + 2] = [250, 235, 120]
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return pixels
 
 
 def _write_images(folder: Path, ids: list[str], grades: Iterable[int], gen: np.random.Generator) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for image_id, grade in zip(ids, grades, strict=True):
-        _fundus(gen, int(grade)).save(folder / f"{image_id}.png")
+        write_image(folder / f"{image_id}.png", _fundus(gen, int(grade)))
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import png_bytes, read_image
 from inspect_mlebench.kit.synth import rng, write_csv
 
 # Kaggle's two page heights (540 wide); the synthetic pages keep the two-heights idea at a tiny scale.
@@ -21,7 +20,7 @@ SYNTH_HEIGHTS = (12, 18)
 
 def _pixel_rows(image_path: Path) -> pd.DataFrame:
     """One row per pixel, ids 1-based `stem_row_col` in row-major order, values scaled to [0, 1]."""
-    pixels = np.asarray(Image.open(image_path).convert("L")) / 255.0
+    pixels = read_image(image_path, "L") / 255.0
     rows, cols = pixels.shape
     r, c = np.meshgrid(np.arange(1, rows + 1), np.arange(1, cols + 1), indexing="ij")
     ids = [f"{image_path.stem}_{i}_{j}" for i, j in zip(r.ravel(), c.ravel(), strict=True)]
@@ -74,16 +73,10 @@ def _page(gen: np.random.Generator, height: int) -> tuple[np.ndarray, np.ndarray
     return clean.astype(np.uint8), np.clip(dirty, 0, 255).astype(np.uint8)
 
 
-def _png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array, mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _zip(path: Path, folder: str, images: dict[str, np.ndarray]) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, array in images.items():
-            zf.writestr(f"{folder}/{name}.png", _png(array))
+            zf.writestr(f"{folder}/{name}.png", png_bytes(array))
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import write_image
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -82,20 +82,20 @@ def _palette(n: int) -> list[np.ndarray]:
     return [np.array(colorsys.hsv_to_rgb(i / n, 0.7, 0.85)) * 255 for i in range(n)]
 
 
-def _photo(gen: np.random.Generator, coat: np.ndarray) -> Image.Image:
+def _photo(gen: np.random.Generator, coat: np.ndarray) -> np.ndarray:
     """A coat-coloured ellipse (the dog) on a noisy grey background."""
     yy, xx = np.mgrid[:SIDE, :SIDE]
     cy, cx = gen.uniform(SIDE * 0.35, SIDE * 0.65, size=2)
     body = ((yy - cy) / (SIDE * 0.3)) ** 2 + ((xx - cx) / (SIDE * 0.4)) ** 2 < 1
     background = gen.uniform(90, 160) + gen.normal(0, 12, (SIDE, SIDE, 3))
     pixels = np.where(body[..., None], coat + gen.normal(0, 12, (SIDE, SIDE, 3)), background)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return pixels
 
 
 def _write_photos(folder: Path, ids: list[str], coats: Iterable[np.ndarray], gen: np.random.Generator) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for image_id, coat in zip(ids, coats, strict=True):
-        _photo(gen, coat).save(folder / f"{image_id}.jpg", format="JPEG", quality=90)
+        write_image(folder / f"{image_id}.jpg", _photo(gen, coat), quality=90)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv, zip_member
+from inspect_mlebench.formats.archives import zip_member
+from inspect_mlebench.formats.images import jpeg_bytes
+from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "id"
 TARGET = "label"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import write_image
 from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
 
@@ -49,7 +49,7 @@ def _labels(gen: np.random.Generator, n: int, test_ratio: float) -> np.ndarray:
     return labels
 
 
-def _patch(gen: np.random.Generator, tumour: int) -> Image.Image:
+def _patch(gen: np.random.Generator, tumour: int) -> np.ndarray:
     """Pink stroma with scattered purple nuclei; tumour patches have a dense dark cluster in the centre."""
     pixels = np.array([235, 175, 205], dtype=float) + gen.normal(0, 12, (SIDE, SIDE, 3))
     centre = SIDE // 4, 3 * SIDE // 4
@@ -58,13 +58,13 @@ def _patch(gen: np.random.Generator, tumour: int) -> Image.Image:
     spots += [gen.integers(*centre, size=2) for _ in range(n_central)]
     for y, x in spots:
         pixels[y : y + 2, x : x + 2] = np.array([110, 50, 140]) + gen.normal(0, 10, 3)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return pixels
 
 
 def _write_patches(folder: Path, ids: list[str], labels: Iterable[int], gen: np.random.Generator) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for image_id, label in zip(ids, labels, strict=True):
-        _patch(gen, int(label)).save(folder / f"{image_id}.tif", format="TIFF")
+        write_image(folder / f"{image_id}.tif", _patch(gen, int(label)))
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

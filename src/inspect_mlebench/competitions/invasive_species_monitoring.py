@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import extract, write_7z_folder, zip_file
+from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.media import place_files
-from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "name"
@@ -22,37 +23,11 @@ SEED = 0
 PINNED_MTIME = 1_491_004_800  # 2017-04-01, the competition's era
 
 
-def _unzip(archive: Path, dst: Path) -> None:
-    if archive.suffix == ".7z":
-        import py7zr  # only preparation needs it; grading imports this module too
-
-        with py7zr.SevenZipFile(archive, mode="r") as z:
-            z.extractall(dst)
-    else:
-        with zipfile.ZipFile(archive) as z:
-            z.extractall(dst)
-
-
-def _zip_file(path: Path) -> None:
-    """`x.csv` -> `x.csv.zip` holding `x.csv` at its root, as the Kaggle download ships it."""
-    with zipfile.ZipFile(path.with_name(path.name + ".zip"), "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(path, arcname=path.name)
-
-
-def _seven_zip_dir(folder: Path, archive: Path) -> None:
-    # Upstream calls `write` on the folder, which stores only an empty directory entry (openai/mle-bench#122);
-    # `writeall` stores the images, which is what the archive is for.
-    import py7zr
-
-    with py7zr.SevenZipFile(archive, "w") as z:
-        z.writeall(folder, arcname=folder.name)
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
     # Upstream: 20% of Kaggle's labelled train becomes the test set (random_state=0, no stratification); public data
     # is re-compressed like the Kaggle download (7z image folders, zipped CSVs).
-    _unzip(raw / "train.7z", raw)
-    _unzip(raw / "train_labels.csv.zip", raw)
+    extract(raw / "train.7z", raw)
+    extract(raw / "train_labels.csv.zip", raw)
     labels = read_csv(raw / "train_labels.csv")
     train, answers = train_test_split(labels, test_size=TEST_SIZE, random_state=SEED)
     assert set(train[ID]).isdisjoint(answers[ID])
@@ -70,11 +45,13 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
     # The uncompressed sample submission stays in public/ (the framework hands it to the agent); the labels go
     # zipped only, as upstream leaves them.
-    _zip_file(public / "sample_submission.csv")
-    _zip_file(public / "train_labels.csv")
+    zip_file(public / "sample_submission.csv")
+    zip_file(public / "train_labels.csv")
     (public / "train_labels.csv").unlink()
     for split in ("train", "test"):
-        _seven_zip_dir(public / split, public / f"{split}.7z")
+        # Upstream calls `write` on the folder, which stores only an empty directory entry (openai/mle-bench#122);
+        # `writeall` stores the images, which is what the archive is for.
+        write_7z_folder(public / split, public / f"{split}.7z")
         shutil.rmtree(public / split)
 
 
@@ -117,8 +94,8 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     for path in [staging, *staging.rglob("*")]:
         os.utime(path, (PINNED_MTIME, PINNED_MTIME))
     for split in ("train", "test"):
-        _seven_zip_dir(staging / split, out / f"{split}.7z")
+        write_7z_folder(staging / split, out / f"{split}.7z")
     for csv in ("train_labels.csv", "sample_submission.csv"):
-        _zip_file(staging / csv)
+        zip_file(staging / csv)
         (staging / f"{csv}.zip").rename(out / f"{csv}.zip")
     shutil.rmtree(staging)

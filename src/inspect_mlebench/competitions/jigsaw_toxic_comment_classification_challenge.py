@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from inspect_mlebench.formats.archives import zip_csv
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
@@ -135,9 +136,7 @@ def _text(gen: np.random.Generator, row: np.ndarray) -> str:
 
 
 def _write_zipped(frame: pd.DataFrame, out: Path, name: str) -> None:
-    entry = zipfile.ZipInfo(f"{name}.csv", date_time=(2018, 3, 20, 0, 0, 0))  # fixed, so the bytes follow the seed
-    with zipfile.ZipFile(out / f"{name}.csv.zip", "w") as zf:
-        zf.writestr(entry, frame.to_csv(index=False), compress_type=zipfile.ZIP_DEFLATED)
+    zip_csv(frame, out / f"{name}.csv.zip", date_time=(2018, 3, 20, 0, 0, 0))  # fixed, so the bytes follow the seed
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

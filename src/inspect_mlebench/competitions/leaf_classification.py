@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import write_zip, zip_csv
+from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
@@ -166,9 +166,7 @@ def _silhouette(gen: np.random.Generator, lobes: int, aspect: float) -> bytes:
     angle = np.arctan2(yy, xx) + gen.uniform(0, 2 * np.pi / lobes)
     radius = 10 * (1 + 0.25 * np.cos(lobes * angle)) * gen.uniform(0.9, 1.1)
     leaf = np.hypot(yy, xx) <= radius
-    buffer = io.BytesIO()
-    Image.fromarray(np.where(leaf, 0, 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(np.where(leaf, 0, 255))
 
 
 def _features(gen: np.random.Generator, centres: dict[str, np.ndarray], species: np.ndarray) -> pd.DataFrame:
@@ -183,15 +181,12 @@ def _features(gen: np.random.Generator, centres: dict[str, np.ndarray], species:
     return pd.DataFrame(columns)
 
 
-def _member(name: str) -> zipfile.ZipInfo:
-    # A fixed timestamp keeps the archives byte-identical for a seed.
-    return zipfile.ZipInfo(name, date_time=(2016, 8, 30, 0, 0, 0))
+ZIP_TIME = (2016, 8, 30, 0, 0, 0)  # a fixed timestamp keeps the archives byte-identical for a seed
 
 
 def _zip_csv(frame: pd.DataFrame, path: Path) -> None:
     """`path` is `<name>.csv.zip`, holding `<name>.csv` at its root as in the Kaggle download."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(_member(path.name.removesuffix(".zip")), frame.to_csv(index=False))
+    zip_csv(frame, path, compression=zipfile.ZIP_STORED, date_time=ZIP_TIME)
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:
@@ -222,6 +217,6 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     _zip_csv(train, out / "train.csv.zip")
     _zip_csv(test, out / "test.csv.zip")
     _zip_csv(sample, out / "sample_submission.csv.zip")
-    with zipfile.ZipFile(out / "images.zip", "w") as z:
-        for image_id, k in zip([*train_ids, *test_ids], [*train_kind, *test_kind], strict=True):
-            z.writestr(_member(f"images/{image_id}.jpg"), _silhouette(gen, *traits[k]))
+    images = zip([*train_ids, *test_ids], [*train_kind, *test_kind], strict=True)
+    members = ((f"images/{image_id}.jpg", _silhouette(gen, *traits[k])) for image_id, k in images)
+    write_zip(out / "images.zip", members, compression=zipfile.ZIP_STORED, date_time=ZIP_TIME)

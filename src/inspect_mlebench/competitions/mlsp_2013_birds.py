@@ -8,10 +8,8 @@ species` and a `Probability`.
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
-import wave
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.metrics import roc_auc_score
 
+from inspect_mlebench.formats.audio import wav_bytes
+from inspect_mlebench.formats.images import bmp_bytes
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.kit.synth import rng
@@ -231,18 +230,10 @@ class _Archive:
         self.bytes(rel, "".join(f"{line}\n" for line in lines).encode())
 
     def image(self, rel: str, pixels: np.ndarray) -> None:
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="BMP")
-        self.bytes(rel, buffer.getvalue())
+        self.bytes(rel, bmp_bytes(pixels))
 
     def wav(self, rel: str, samples: np.ndarray) -> None:
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(RATE)
-            out.writeframes(samples.tobytes())
-        self.bytes(rel, buffer.getvalue())
+        self.bytes(rel, wav_bytes(samples, RATE))
 
 
 def _species_freq(species: int) -> float:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import zip_csv
 from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "PhraseId"
@@ -45,9 +46,7 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def _zip_tsv(frame: pd.DataFrame, path: Path, member: str) -> None:
     """A zip holding one TSV (fixed timestamp, so synthetic data is byte-identical per seed)."""
-    with zipfile.ZipFile(path, "w") as archive:
-        info = zipfile.ZipInfo(member, date_time=ZIP_TIME)
-        archive.writestr(info, frame.to_csv(index=False, sep="\t"), compress_type=zipfile.ZIP_DEFLATED)
+    zip_csv(frame, path, member, date_time=ZIP_TIME, sep="\t")
 
 
 def _sentiment(words: list[str]) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import write_zip
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
@@ -155,9 +156,7 @@ def _geometry(gen: np.random.Generator, row: pd.Series) -> str:
 
 def _zip(path: Path, members: dict[str, str]) -> None:
     """A zip with fixed timestamps, so the same seed gives byte-identical files."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, text in members.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIME), text, compress_type=zipfile.ZIP_DEFLATED)
+    write_zip(path, members, date_time=ZIP_TIME)
 
 
 def _csv_text(frame: pd.DataFrame) -> str:

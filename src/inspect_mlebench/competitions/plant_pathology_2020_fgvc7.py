@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.kit.synth import jpeg_bytes, rng, write_csv
+from inspect_mlebench.formats.images import jpeg_bytes
+from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
 ID = "image_id"

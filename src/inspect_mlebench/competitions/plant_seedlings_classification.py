@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import colorsys
-import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import png_bytes
 from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "file"
@@ -78,9 +77,7 @@ def _photo(gen: np.random.Generator, species_index: int) -> bytes:
     cy, cx = gen.normal(16, 1.5, size=2)
     plant = (yy - cy) ** 2 + (xx - cx) ** 2 <= radius**2
     pixels[plant] = gen.normal(tint, 8, (int(plant.sum()), 3))
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return png_bytes(pixels)
 
 
 def _names(gen: np.random.Generator, n: int) -> list[str]:

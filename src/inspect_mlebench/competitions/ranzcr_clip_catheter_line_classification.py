@@ -6,15 +6,14 @@ Upstream scores (and puts in the sample submission) only 9 of Kaggle's 11 label 
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -86,9 +85,7 @@ def _xray(gen: np.random.Generator, flags: np.ndarray) -> bytes:
         if flag:
             r, c = divmod(j, IMAGE_SIDE // CELL)
             image[r * CELL : (r + 1) * CELL, c * CELL : (c + 1) * CELL] += 120
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(image, 0, 255).astype(np.uint8), mode="L").save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+    return jpeg_bytes(image)
 
 
 def _annotations(gen: np.random.Generator, uids: list[str], labels: np.ndarray) -> pd.DataFrame:

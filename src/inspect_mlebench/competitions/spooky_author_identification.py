@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.formats.archives import zip_csv
 from inspect_mlebench.kit.synth import rng
 from inspect_mlebench.tables import read_csv
 
@@ -63,9 +64,7 @@ def _ids(gen: np.random.Generator, n: int) -> list[str]:
 
 
 def _write_zipped(frame: pd.DataFrame, archive: Path, member: str) -> None:
-    entry = zipfile.ZipInfo(member, date_time=(2017, 10, 25, 0, 0, 0))  # fixed, so the bytes follow the seed
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr(entry, frame.to_csv(index=False), compress_type=zipfile.ZIP_DEFLATED)
+    zip_csv(frame, archive, member, date_time=(2017, 10, 25, 0, 0, 0))  # fixed, so the bytes follow the seed
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:

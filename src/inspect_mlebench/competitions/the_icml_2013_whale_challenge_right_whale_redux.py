@@ -8,7 +8,6 @@ training names keep their `_<label>` suffix, test names lose it (`..._Test<idx>.
 from __future__ import annotations
 
 import re
-import struct
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.formats.audio import aiff_bytes
 from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "clip"
@@ -91,21 +91,6 @@ TRAIN_DATES = ("20090328", "20090329", "20090330", "20090331")
 TEST_DATES = ("20090401", "20090402", "20090403")
 
 
-def _extended(value: int) -> bytes:
-    """An integer as the 80-bit IEEE extended float that AIFF uses for the sample rate."""
-    exponent = value.bit_length() - 1
-    return struct.pack(">HQ", 16383 + exponent, value << (63 - exponent))
-
-
-def aiff_bytes(samples: np.ndarray, rate: int = RATE) -> bytes:
-    """A mono 16-bit AIFF file (FORM/AIFF with COMM and SSND chunks)."""
-    data = samples.astype(">i2").tobytes()
-    comm = struct.pack(">hLh", 1, len(samples), 16) + _extended(rate)
-    chunks = b"COMM" + struct.pack(">L", len(comm)) + comm
-    chunks += b"SSND" + struct.pack(">LLL", len(data) + 8, 0, 0) + data
-    return b"FORM" + struct.pack(">L", len(chunks) + 4) + b"AIFF" + chunks
-
-
 def _clip_audio(gen: np.random.Generator, whale: bool) -> np.ndarray:
     """Background noise and a low hum; a whale clip adds an up-sweep (the right whale up-call, ~80 -> 250 Hz)."""
     t = np.arange(N_SAMPLES) / RATE
@@ -140,7 +125,7 @@ def _train_zip(gen: np.random.Generator, size: int) -> list[tuple[str, bytes]]:
     labels = np.concatenate([_labels(gen, n) for n in per_date])
     index = gen.permutation(len(stamps))  # original indices are not in time order, so renumbering shows
     return [
-        (f"{stamp}_TRAIN{idx}_{label}.aif", aiff_bytes(_clip_audio(gen, bool(label))))
+        (f"{stamp}_TRAIN{idx}_{label}.aif", aiff_bytes(_clip_audio(gen, bool(label)), RATE))
         for stamp, idx, label in zip(stamps, index, labels, strict=True)
     ]
 
@@ -153,5 +138,7 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     # Kaggle's own (unlabelled) test set; upstream's preparer does not use it.
     stamps = [stamp for date in TEST_DATES for stamp in _timestamps(gen, date, max(3, size // 10))]
     test_names = [f"{stamp}_Test{i}.aif" for i, stamp in enumerate(stamps)]
-    _write_zip(out / "test2.zip", "test2", [(n, aiff_bytes(_clip_audio(gen, gen.random() < 0.25))) for n in test_names])
+    _write_zip(
+        out / "test2.zip", "test2", [(n, aiff_bytes(_clip_audio(gen, gen.random() < 0.25), RATE)) for n in test_names]
+    )
     write_csv(pd.DataFrame({ID: test_names, TARGET: 0}), out / "sampleSubmission.csv")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,22 +29,6 @@ def hex_ids(gen: np.random.Generator, n: int, nbytes: int, suffix: str = "") -> 
             seen.add(candidate)
             ids.append(candidate)
     return ids
-
-
-def jpeg_bytes(pixels: np.ndarray) -> bytes:
-    """An 8-bit JPEG (quality 90) of `pixels`, clipped to [0, 255]."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def zip_member(name: str) -> zipfile.ZipInfo:
-    """A deflated zip entry with a fixed timestamp, so the same seed gives byte-identical archives."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
 
 
 def write_tabular_download(
