@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.formats.images import write_image
+from inspect_mlebench.formats.images import png_bytes
 from inspect_mlebench.kit.media import place_files
-from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv, write_files
 from inspect_mlebench.tables import read_csv
 
 ID = "id_code"
@@ -58,12 +57,6 @@ def _fundus(gen: np.random.Generator, grade: int) -> np.ndarray:
     return pixels
 
 
-def _write_images(folder: Path, ids: list[str], grades: Iterable[int], gen: np.random.Generator) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for image_id, grade in zip(ids, grades, strict=True):
-        write_image(folder / f"{image_id}.png", _fundus(gen, int(grade)))
-
-
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "aptos2019-blindness-detection")
     n_test = max(4, size // 4)
@@ -74,5 +67,10 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     write_csv(pd.DataFrame({ID: train_ids, TARGET: grades}), out / "train.csv")
     write_csv(pd.DataFrame({ID: test_ids}), out / "test.csv")
     write_csv(pd.DataFrame({ID: test_ids, TARGET: 0}), out / "sample_submission.csv")
-    _write_images(out / "train_images", train_ids, grades, gen)
-    _write_images(out / "test_images", test_ids, gen.choice(len(GRADE_SHARES), size=n_test, p=GRADE_SHARES), gen)
+    write_files(
+        out / "train_images", [f"{i}.png" for i in train_ids], (png_bytes(_fundus(gen, int(g))) for g in grades)
+    )
+    test_grades = gen.choice(len(GRADE_SHARES), size=n_test, p=GRADE_SHARES)
+    write_files(
+        out / "test_images", [f"{i}.png" for i in test_ids], (png_bytes(_fundus(gen, int(g))) for g in test_grades)
+    )

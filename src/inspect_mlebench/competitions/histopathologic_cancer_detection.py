@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from inspect_mlebench.formats.images import write_image
+from inspect_mlebench.formats.images import tiff_bytes
 from inspect_mlebench.kit.media import place_files
-from inspect_mlebench.kit.synth import hex_ids, rng, write_csv
+from inspect_mlebench.kit.synth import hex_ids, rng, write_csv, write_files
 
 ID = "id"
 TARGET = "label"
@@ -61,12 +60,6 @@ def _patch(gen: np.random.Generator, tumour: int) -> np.ndarray:
     return pixels
 
 
-def _write_patches(folder: Path, ids: list[str], labels: Iterable[int], gen: np.random.Generator) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for image_id, label in zip(ids, labels, strict=True):
-        write_image(folder / f"{image_id}.tif", _patch(gen, int(label)))
-
-
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "histopathologic-cancer-detection")
     # The number of test patches sets upstream's split ratio, so keep Kaggle's proportion.
@@ -77,5 +70,6 @@ def synthesize(out: Path, seed: int, size: int) -> None:
 
     write_csv(pd.DataFrame({ID: train_ids, TARGET: labels}), out / "train_labels.csv")
     write_csv(pd.DataFrame({ID: test_ids, TARGET: 0}), out / "sample_submission.csv")
-    _write_patches(out / "train", train_ids, labels, gen)
-    _write_patches(out / "test", test_ids, (gen.random(n_test) < POSITIVE_RATE).astype(int), gen)
+    write_files(out / "train", [f"{i}.tif" for i in train_ids], (tiff_bytes(_patch(gen, int(v))) for v in labels))
+    test_labels = (gen.random(n_test) < POSITIVE_RATE).astype(int)
+    write_files(out / "test", [f"{i}.tif" for i in test_ids], (tiff_bytes(_patch(gen, int(v))) for v in test_labels))

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from inspect_mlebench.formats.archives import extract, write_7z_folder, zip_file
 from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.kit.media import place_files
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv, write_files
 from inspect_mlebench.tables import read_csv
 
 ID = "name"
@@ -68,12 +68,6 @@ def _photo(gen: np.random.Generator, invasive: bool) -> bytes:
     return jpeg_bytes(pixels)
 
 
-def _write_images(gen: np.random.Generator, folder: Path, names: np.ndarray, flags: np.ndarray) -> None:
-    folder.mkdir(parents=True)
-    for name, flag in zip(names, flags, strict=True):
-        (folder / f"{name}.jpg").write_bytes(_photo(gen, bool(flag)))
-
-
 def synthesize(out: Path, seed: int, size: int) -> None:
     gen = rng(seed, "invasive-species-monitoring")
     n = max(size, 10)
@@ -86,8 +80,9 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     test_names = np.arange(1, n_test + 1)
 
     staging = out / "_staging"
-    _write_images(gen, staging / "train", names, invasive)
-    _write_images(gen, staging / "test", test_names, gen.random(n_test) < 0.6)
+    write_files(staging / "train", [f"{n}.jpg" for n in names], (_photo(gen, bool(f)) for f in invasive))
+    test_flags = gen.random(n_test) < 0.6
+    write_files(staging / "test", [f"{n}.jpg" for n in test_names], (_photo(gen, bool(f)) for f in test_flags))
     write_csv(pd.DataFrame({ID: names, TARGET: invasive}), staging / "train_labels.csv")
     write_csv(pd.DataFrame({ID: test_names, TARGET: 0.5}), staging / "sample_submission.csv")
     # Archives record file times; pinning them keeps the synthetic download byte-identical for a seed.

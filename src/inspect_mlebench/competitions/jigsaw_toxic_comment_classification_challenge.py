@@ -6,8 +6,6 @@ Kaggle never scored carry -1 in every label column and are left out of the metri
 
 from __future__ import annotations
 
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,23 +16,17 @@ from inspect_mlebench.formats.archives import zip_csv
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.raw import read_zipped_csv
 from inspect_mlebench.kit.synth import hex_ids, rng
-from inspect_mlebench.tables import read_csv
 
 ID = "id"
 TEXT = "comment_text"
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 
 
-def _read_zipped_csv(archive: Path, member: str) -> pd.DataFrame:
-    """Read one CSV out of a Kaggle zip, extracted to a scratch dir so the raw download stays untouched."""
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as zf:
-        return read_csv(zf.extract(member, tmp))
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
     train, test, answers, sample = (
-        _read_zipped_csv(raw / f"{name}.csv.zip", f"{name}.csv")
+        read_zipped_csv(raw / f"{name}.csv.zip", f"{name}.csv")
         for name in ("train", "test", "test_labels", "sample_submission")
     )
     sample[CLASSES] = 0.5

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.formats.images import jpeg_bytes
-from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.kit.synth import rng, write_csv, write_files
 from inspect_mlebench.tables import read_csv
 
 ID = "StudyInstanceUID"
@@ -99,12 +99,6 @@ def _annotations(gen: np.random.Generator, uids: list[str], labels: np.ndarray) 
     return pd.DataFrame(rows, columns=[ID, "label", "data"])
 
 
-def _write_images(gen: np.random.Generator, folder: Path, uids: list[str], labels: np.ndarray) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for uid, flags in zip(uids, labels, strict=True):
-        (folder / f"{uid}.jpg").write_bytes(_xray(gen, flags))
-
-
 def synthesize(out: Path, seed: int, size: int) -> None:
     # Kaggle's train_tfrecords/ and test_tfrecords/ folders are not written: upstream never reads them.
     gen = rng(seed, "ranzcr-clip-catheter-line-classification")
@@ -117,11 +111,12 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     train["PatientID"] = gen.choice(patients, n)
     write_csv(train, out / "train.csv")
     write_csv(_annotations(gen, uids, labels), out / "train_annotations.csv")
-    _write_images(gen, out / "train", uids, labels)
+    write_files(out / "train", [f"{u}.jpg" for u in uids], (_xray(gen, flags) for flags in labels))
 
     n_test = max(4, n // 4)
     test_uids = _uids(gen, n_test)
-    _write_images(gen, out / "test", test_uids, (gen.random((n_test, len(ALL_LABELS))) < 0.3).astype(int))
+    test_labels = (gen.random((n_test, len(ALL_LABELS))) < 0.3).astype(int)
+    write_files(out / "test", [f"{u}.jpg" for u in test_uids], (_xray(gen, flags) for flags in test_labels))
     sample = pd.DataFrame(0, index=range(n_test), columns=ALL_LABELS)
     sample.insert(0, ID, test_uids)
     write_csv(sample, out / "sample_submission.csv")

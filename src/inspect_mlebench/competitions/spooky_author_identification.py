@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +9,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.formats.archives import zip_csv
+from inspect_mlebench.kit.raw import read_zipped_csv
 from inspect_mlebench.kit.synth import rng
-from inspect_mlebench.tables import read_csv
 
 ID = "id"
 TARGET = "author"
@@ -21,14 +19,8 @@ CLASSES = ["EAP", "HPL", "MWS"]
 SAMPLE_PROBABILITIES = {"EAP": 0.403493538995863, "HPL": 0.287808366106543, "MWS": 0.308698094897594}
 
 
-def _read_zipped_csv(archive: Path, member: str) -> pd.DataFrame:
-    """Read one CSV out of a Kaggle zip, extracted to a scratch dir so the raw download stays untouched."""
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as zf:
-        return read_csv(zf.extract(member, tmp))
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
-    original = _read_zipped_csv(raw / "train.zip", "train.csv")
+    original = read_zipped_csv(raw / "train.zip", "train.csv")
     train, test = train_test_split(original, test_size=0.1, random_state=0)
 
     one_hot = pd.DataFrame({ID: test[ID]})

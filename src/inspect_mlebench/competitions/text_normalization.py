@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +23,8 @@ from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.kit.raw import read_zipped_csv
 from inspect_mlebench.kit.synth import rng
-from inspect_mlebench.tables import read_csv
 
 ID = "id"
 TARGET = "after"
@@ -38,12 +37,6 @@ MAX_BLANK_SHARE = 0.01
 # (class, before, after) for one token
 Token = tuple[str, str, str]
 TokenMaker = Callable[[np.random.Generator], list[Token]]
-
-
-def _read_zipped_csv(archive: Path, member: str) -> pd.DataFrame:
-    """Read one CSV out of a Kaggle zip, extracted to a scratch dir so the raw download stays untouched."""
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as zf:
-        return read_csv(zf.extract(member, tmp))
 
 
 def _write_quoted(frame: pd.DataFrame, path: Path | io.TextIOWrapper) -> None:
@@ -72,7 +65,7 @@ def _submission_ids(frame: pd.DataFrame) -> pd.Series:
 
 def prepare(raw: Path, public: Path, private: Path, *, lang: str) -> None:
     """Upstream's split: 10% of the train's sentence ids (random_state=0) become the test; stage-2 files unused."""
-    original = _read_zipped_csv(raw / f"{lang}_train.csv.zip", f"{lang}_train.csv")
+    original = read_zipped_csv(raw / f"{lang}_train.csv.zip", f"{lang}_train.csv")
     train_sentences, test_sentences = train_test_split(original[SENTENCE].unique(), test_size=0.1, random_state=0)
     train = original[original[SENTENCE].isin(train_sentences)].copy()
     held_out = original[original[SENTENCE].isin(test_sentences)].copy()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +57,11 @@ def synthesize_tabular(
     train = make_rows(gen, size, train_first_id)
     test = make_rows(gen, max(10, size // 2), test_first_id)
     write_tabular_download(out, train, test, id_column=id_column, sample_fill=sample_fill)
+
+
+def write_files(folder: Path, names: Iterable[str], contents: Iterable[bytes]) -> None:
+    """One file per name in `folder` (created), e.g. generated images by id. `contents` may be a generator: each
+    file is made and written before the next, so seeded generation keeps its order and memory stays small."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in zip(names, contents, strict=True):
+        (folder / name).write_bytes(data)
