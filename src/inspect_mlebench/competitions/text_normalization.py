@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.raw import read_zipped_csv
 from inspect_mlebench.kit.synth import rng
 
@@ -31,7 +31,8 @@ TARGET = "after"
 SENTENCE = "sentence_id"
 TOKEN = "token_id"
 TRAIN_COLUMNS = [SENTENCE, TOKEN, "class", "before", TARGET]
-# Share of tokens that may have an empty prediction where the answer is not empty (see `grade`).
+# Share of tokens that may have an empty prediction where the answer is not empty before strict mode refuses
+# the file (see `grade`; upstream scores any number of them).
 MAX_BLANK_SHARE = 0.01
 
 # (class, before, after) for one token
@@ -88,23 +89,29 @@ def prepare(raw: Path, public: Path, private: Path, *, lang: str) -> None:
 
 
 def _as_text(values: pd.Series) -> np.ndarray:
-    """Upstream compares `astype(str)` under pandas 2, where a missing value becomes the string 'nan'."""
+    """Each cell as upstream compares it: `astype(str)` under pandas 2, where a missing cell becomes the text 'nan'.
+    (Under pandas 3 the same call keeps missing cells missing and upstream's accuracy then raises; pandas 2 is the
+    behaviour its grader was written and published with, so that is what is reproduced, whatever pandas runs here.)"""
     return values.astype(object).where(values.notna(), "nan").astype(str).to_numpy(dtype=object)
 
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    """Share of tokens whose `after` equals the answer exactly (no stripping, no case folding)."""
+    """Share of tokens whose `after` equals the answer exactly (no stripping, no case folding). Valid exactly where
+    upstream's grader is: the `id` and `after` columns, as many rows as the answers and the same ids (upstream sorts
+    both files by id and compares them row by row; pairing rows by id gives the same pairs and the same score)."""
     checks.require_columns(submission, [ID, TARGET])
     sub, ans = checks.align_by_id(submission, answers, ID)
-    # pandas reads '', 'NA', 'None', 'null', ... as missing, in the answers and in every submission alike; upstream
-    # compares such cells as the text 'nan'. Copying `before` (as the sample submission does) therefore leaves a few
-    # legitimate blanks, e.g. where 'NA' normalises to 'n a'. Many blanks where an answer exists mean rows were not
-    # predicted at all: that submission is incomplete rather than scored.
+    # pandas reads '', 'NA', 'None', 'null', ... as missing, in the answers and in every submission alike, and
+    # upstream compares such cells as the text 'nan': a blank prediction is scored, as wrong unless the answer is
+    # read as missing too. Copying `before` (as the sample submission does) leaves a few such blanks legitimately,
+    # e.g. where 'NA' normalises to 'n a'; many blanks where an answer exists mean rows were not predicted at all,
+    # which upstream scores as wrong and strict mode refuses.
     blank = sub[TARGET].isna().to_numpy() & ans[TARGET].notna().to_numpy()
     if blank.sum() > MAX_BLANK_SHARE * len(sub):
-        raise InvalidSubmissionError(
-            f"column '{TARGET}' is empty for {int(blank.sum())} of {len(sub)} tokens (more than "
-            f"{MAX_BLANK_SHARE:.0%}), e.g. ids {checks.examples(sub[ID][blank])}; predict every token"
+        lenient(
+            f"column '{TARGET}' is empty (or a text pandas reads as missing, such as 'NA' or 'null') for "
+            f"{int(blank.sum())} of {len(sub)} tokens (more than {MAX_BLANK_SHARE:.0%}), e.g. ids "
+            f"{checks.examples(sub[ID][blank])}; upstream scores them as the text 'nan', i.e. as wrong"
         )
     return metrics.accuracy(_as_text(ans[TARGET]), _as_text(sub[TARGET]))
 
