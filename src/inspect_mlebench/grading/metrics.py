@@ -111,6 +111,32 @@ def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(pearsonr(_column(y_true), _column(y_pred)).statistic)
 
 
+# --- Word-level Jaccard over text answers (tweet-sentiment-extraction, chaii-hindi-and-tamil-question-answering) ---
+# Each answer and prediction is lowercased and split on whitespace into a set of words; a row scores
+# |common words| / |all words|, and the score is the mean over rows.
+
+
+def _word_set(text: str) -> set[str]:
+    return set(text.lower().split())
+
+
+def word_jaccard(y_true: np.ndarray, y_pred: np.ndarray, *, empty_pair: float | None = None) -> float:
+    """Mean per-row Jaccard similarity of lowercased word sets (texts given as str). A row where both texts have no
+    words is undefined: it scores `empty_pair`, or with `empty_pair=None` makes the metric raise ValueError."""
+    scores: list[float] = []
+    truths, preds = _column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object))
+    for truth, pred in zip(truths, preds, strict=True):
+        a, b = _word_set(truth), _word_set(pred)
+        union = len(a | b)
+        if union:
+            scores.append(len(a & b) / union)
+        elif empty_pair is None:
+            raise ValueError("a prediction and its answer are both empty: Jaccard similarity is undefined")
+        else:
+            scores.append(empty_pair)
+    return float(np.mean(scores))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -125,6 +151,8 @@ METRICS: dict[str, Metric] = {
     "macro_f1": Metric(macro_f1, best=1.0, kind="label"),
     "mcc": Metric(mcc, best=1.0),
     "pearson": Metric(pearson, best=1.0),
+    # word-level Jaccard of text answers
+    "word_jaccard": Metric(word_jaccard, best=1.0),
 }
 
 

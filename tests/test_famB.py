@@ -1,0 +1,89 @@
+"""Upstream parity of the text-extraction, question-answering and toxicity-bias competitions at their boundaries.
+
+Every expected score or verdict below was measured with upstream's own grade function (openai/mle-bench at 783b15a)
+on exactly these files, read as its `grade_csv` reads them (`read_csv`, no dtype), rounded to 5 decimals; any
+exception there means invalid. The metric values are also worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import grading_context
+from inspect_mlebench.grading.metrics import word_jaccard
+
+
+def _frame(text: str) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.read_csv(io.StringIO(text))  # as tables.read_csv parses under pandas 3
+    return frame
+
+
+def _score(grader: object, submission: str, answers: str, mode: str = "upstream") -> float | None:
+    """Rounded score, or None where the grader refuses the file (as upstream's wrapper turns any exception)."""
+    assert callable(grader)
+    try:
+        with grading_context(mode):  # type: ignore[arg-type]
+            return round(float(grader(_frame(submission), _frame(answers))), 5)
+    except (InvalidSubmissionError, ValueError, TypeError, ZeroDivisionError):
+        return None
+
+
+# --- metric: word-level Jaccard ---
+
+
+def test_word_jaccard_by_hand() -> None:
+    truth = np.array(["Hello World", "so sad", "a b c d"], dtype=object)
+    pred = np.array(["hello there", "SAD", "a b"], dtype=object)
+    # {hello, world} vs {hello, there}: 1/3; {so, sad} vs {sad}: 1/2; {a,b,c,d} vs {a,b}: 2/4
+    assert word_jaccard(truth, pred) == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)
+    with pytest.raises(ValueError, match="both empty"):
+        word_jaccard(np.array(["", "x"], dtype=object), np.array([" ", "x"], dtype=object))
+    assert word_jaccard(np.array(["", "x"], dtype=object), np.array([" ", "x"], dtype=object), empty_pair=0.0) == 0.5
+
+
+# --- tweet-sentiment-extraction ---
+
+TWEETS = (
+    "textID,text,selected_text,sentiment\na1,Hello World foo,Hello World,positive\nb2,so sad today,sad,negative\n"
+    "c3,just text,just text,neutral\n"
+)
+TWEETS_EMPTY = "textID,text,selected_text,sentiment\na1,Hello World foo,Hello World,positive\nb2,,,neutral\n"
+
+
+@pytest.mark.parametrize(
+    ("answers", "submission", "expected"),
+    [
+        (TWEETS, "textID,selected_text\na1,Hello World\nb2,sad\nc3,just text\n", 1.0),
+        # rows in any order; (1/2 + 1/2 + 0) / 3, the empty prediction read as NaN and scored as ''
+        (TWEETS, "textID,selected_text\nc3,\nb2,SAD today\na1,hello\n", 0.33333),
+        # numbers are scored as their text ('1.5'), matching nothing
+        (TWEETS, "textID,selected_text\na1,1.5\nb2,2\nc3,3\n", 0.0),
+        (TWEETS, "textID,selected_text\na1,x\nb2,x\nc3,x\nd4,x\n", None),  # extra row
+        (TWEETS, "textID,selected_text\na1,x\nb2,x\nzz,x\n", None),  # unknown id
+        (TWEETS, "textID,selected_text\na1,x\nb2,x\nb2,x\n", None),  # duplicated id
+        (TWEETS, "textID,selected_text\na1,x\nb2,x\nc3,x\n".replace("selected_text", "text"), None),
+        # upstream divides by zero where prediction and answer are both empty
+        (TWEETS_EMPTY, "textID,selected_text\na1,Hello World\nb2,\n", None),
+        (TWEETS_EMPTY, "textID,selected_text\na1,Hello\nb2,x\n", 0.25),  # (1/2 + 0) / 2
+    ],
+)
+def test_tweet_sentiment_extraction_as_upstream(answers: str, submission: str, expected: float | None) -> None:
+    from inspect_mlebench.competitions.tweet_sentiment_extraction import grade
+
+    assert _score(grade, submission, answers) == expected
+
+
+def test_tweet_empty_prediction_is_a_warning_then_strictly_invalid() -> None:
+    from inspect_mlebench.competitions.tweet_sentiment_extraction import grade
+
+    submission = "textID,selected_text\nc3,\nb2,SAD today\na1,hello\n"
+    with grading_context("upstream") as warnings:
+        assert round(grade(_frame(submission), _frame(TWEETS)), 5) == 0.33333
+    assert warnings
+    assert "empty prediction" in warnings[0]
+    assert _score(grade, submission, TWEETS, mode="strict") is None
