@@ -87,3 +87,30 @@ def test_tweet_empty_prediction_is_a_warning_then_strictly_invalid() -> None:
     assert warnings
     assert "empty prediction" in warnings[0]
     assert _score(grade, submission, TWEETS, mode="strict") is None
+
+
+# --- chaii-hindi-and-tamil-question-answering ---
+
+QA = "id,PredictionString\n903deec17,दिल्ली शहर\nd9841668c,1947\n29d154b56,ஒரு நாள்\n"
+
+
+@pytest.mark.parametrize(
+    ("answers", "submission", "expected"),
+    [
+        (QA, "id,PredictionString\nd9841668c,1947\n903deec17,दिल्ली शहर\n29d154b56,ஒரு நாள்\n", 1.0),
+        # 1/2 + 0 (empty prediction) + 2/4, over 3 rows
+        (QA, "id,PredictionString\n903deec17,दिल्ली\nd9841668c,\n29d154b56,ஒரு நாள் x y\n", 0.33333),
+        # an all-number column is parsed as numbers, which upstream cannot lowercase
+        (QA, "id,PredictionString\n903deec17,1947\nd9841668c,1947\n29d154b56,2\n", None),
+        (QA, "id,PredictionString\n903deec17,a\nd9841668c,a\n29d154b56,a\nzz,a\n", None),  # extra row
+        (QA, "id,PredictionString\n903deec17,a\nd9841668c,a\nzz,a\n", None),  # unknown id
+        # one distinct word in all: scikit-learn does not take the one-hot words as multi-label data
+        ("id,PredictionString\na,x\nb,x\n", "id,PredictionString\na,x\nb,X\n", None),
+        # no words on either side: scikit-learn scores the row 0, so (1/2 + 0) / 2
+        ("id,PredictionString\na,x\nb,\n", "id,PredictionString\na,x y\nb,\n", 0.25),
+    ],
+)
+def test_chaii_as_upstream(answers: str, submission: str, expected: float | None) -> None:
+    from inspect_mlebench.competitions.chaii_hindi_and_tamil_question_answering import grade
+
+    assert _score(grade, submission, answers) == expected
