@@ -8,6 +8,7 @@ exception there means invalid. The metric values are also worked out by hand in 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -114,3 +115,53 @@ def test_chaii_as_upstream(answers: str, submission: str, expected: float | None
     from inspect_mlebench.competitions.chaii_hindi_and_tamil_question_answering import grade
 
     assert _score(grade, submission, answers) == expected
+
+
+# --- jigsaw-unintended-bias-in-toxicity-classification ---
+
+IDENTITIES = [
+    "male",
+    "female",
+    "homosexual_gay_or_lesbian",
+    "christian",
+    "jewish",
+    "muslim",
+    "black",
+    "white",
+    "psychiatric_or_mental_illness",
+]
+# ids 100..117: a toxic (0.8) then a civil (0.1) comment per identity (membership 0.75); 118..121: no identity,
+# toxicity 0.5, 0.0, 1.0, 0.4 (0.5 counts as toxic)
+_ROWS = [
+    [100 + 2 * j + k, (0.8, 0.1)[k], *[0.75 if i == j else 0.0 for i in range(9)]] for j in range(9) for k in (0, 1)
+]
+_ROWS += [[118 + k, tox, *[0.0] * 9] for k, tox in enumerate((0.5, 0.0, 1.0, 0.4))]
+BIAS = pd.DataFrame(_ROWS, columns=["id", "toxicity", *IDENTITIES]).to_csv(index=False)
+_TRUE = [row[1] for row in _ROWS]
+
+
+def _bias_submission(preds: Sequence[object], column: str = "prediction", ids: list[str] | None = None) -> str:
+    ids = ids or [str(row[0]) for row in _ROWS]
+    return f"id,{column}\n" + "".join(f"{i},{p}\n" for i, p in zip(ids, preds, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("submission", "expected"),
+    [
+        (_bias_submission(_TRUE), 1.0),
+        (_bias_submission([0.5] * len(_ROWS)), 0.5),  # every prediction cut to 1: every AUC 0.5
+        # male's toxic comment predicted 0.2: overall 115.5/121, subgroup power mean over [0.5, 1 x 8], BPSN over
+        # [1, 0.95 x 8], BNSP over [0.5, 1 x 8] (p=-5), weighted 0.25 each
+        (_bias_submission([0.2, *_TRUE[1:]]), 0.84838),
+        (_bias_submission(["", *_TRUE[1:]]), 0.84838),  # a missing prediction counts as below 0.5
+        (_bias_submission(_TRUE, ids=[f"{row[0]}.0" for row in _ROWS]), 1.0),  # float ids match once parsed
+        (_bias_submission(_TRUE, column="toxicity"), 1.0),  # the answers' column name is accepted too
+        (_bias_submission([1 - t for t in _TRUE]), None),  # AUC 0: 0 ** -5 fails in upstream's power mean
+        (_bias_submission(["abc", *_TRUE[1:]]), None),
+        ("id,prediction,toxicity\n" + "".join(f"{r[0]},{r[1]},{r[1]}\n" for r in _ROWS), None),
+    ],
+)
+def test_jigsaw_unintended_bias_as_upstream(submission: str, expected: float | None) -> None:
+    from inspect_mlebench.competitions.jigsaw_unintended_bias_in_toxicity_classification import grade
+
+    assert _score(grade, submission, BIAS) == expected
