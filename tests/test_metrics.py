@@ -43,6 +43,10 @@ CASES = [
     ("mcc", A([1, 1, 0, 0]), A([1, 0, 0, 0]), 2 / math.sqrt(12)),
     # cov 5, var_x 2, var_y 38/3 (sums of squares)
     ("pearson", A([1.0, 2.0, 3.0]), A([2.0, 4.0, 7.0]), 5 / math.sqrt(2 * 38 / 3)),
+    # {hello, world} vs {hello, there}: 1/3; {so, sad} vs {sad} (case ignored): 1/2
+    ("word_jaccard", A(["Hello World", "so sad"], dtype=object), A(["hello there", "SAD"], dtype=object), 5 / 12),
+    # rows (toxic, in group): overall 3.5/4 (one tie), subgroup 1, BPSN 1, BNSP 0.5 (a tie): 0.25 * 3.375
+    ("bias_weighted_auc", A([[1, 1], [0, 1], [1, 0], [0, 0]]), A([0.4, 0.3, 0.8, 0.4]), 0.84375),
 ]
 
 
@@ -62,6 +66,12 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         truth = A([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
         truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    elif name == "bias_weighted_auc":
+        truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
+        assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
+        return
+    elif name == "word_jaccard":
+        truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":
         truth = A(["x", "y", "x", "z"])
     else:

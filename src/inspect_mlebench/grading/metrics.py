@@ -111,6 +111,62 @@ def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(pearsonr(_column(y_true), _column(y_pred)).statistic)
 
 
+# --- Word-level Jaccard over text answers (tweet-sentiment-extraction, chaii-hindi-and-tamil-question-answering) ---
+# Each answer and prediction is lowercased and split on whitespace into a set of words; a row scores
+# |common words| / |all words|, and the score is the mean over rows.
+
+
+def _word_set(text: str) -> set[str]:
+    return set(text.lower().split())
+
+
+def word_jaccard(y_true: np.ndarray, y_pred: np.ndarray, *, empty_pair: float | None = None) -> float:
+    """Mean per-row Jaccard similarity of lowercased word sets (texts given as str). A row where both texts have no
+    words is undefined: it scores `empty_pair`, or with `empty_pair=None` makes the metric raise ValueError."""
+    scores: list[float] = []
+    truths, preds = _column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object))
+    for truth, pred in zip(truths, preds, strict=True):
+        a, b = _word_set(truth), _word_set(pred)
+        union = len(a | b)
+        if union:
+            scores.append(len(a & b) / union)
+        elif empty_pair is None:
+            raise ValueError("a prediction and its answer are both empty: Jaccard similarity is undefined")
+        else:
+            scores.append(empty_pair)
+    return float(np.mean(scores))
+
+
+# --- Bias-aware ROC AUC (jigsaw-unintended-bias-in-toxicity-classification) ---
+# Kaggle's metric: w * overall AUC + w * the power mean (p = -5) over identities of each of three bias AUCs: within
+# the identity (subgroup), its non-toxic rows against other toxic rows (BPSN), its toxic rows against other non-toxic
+# rows (BNSP).
+
+
+def _power_mean(values: list[float], power: float) -> float:
+    """(mean of v**power) ** (1/power) in Python floats: an AUC of exactly 0 with a negative power raises
+    ZeroDivisionError, as Kaggle's reference arithmetic does."""
+    return float((sum(v**power for v in values) / len(values)) ** (1 / power))
+
+
+def bias_weighted_auc(y_true: np.ndarray, y_pred: np.ndarray, *, power: float = -5, weight: float = 0.25) -> float:
+    """`y_true` is (rows, 1 + identities): column 0 the binary toxicity label, then one binary membership column per
+    identity; `y_pred` the scores. Every AUC needs both labels among its rows (else scikit-learn's ValueError)."""
+    roc_auc_score = _sklearn().roc_auc_score
+    labels = np.asarray(y_true)[:, 0].astype(bool)
+    groups = np.asarray(y_true)[:, 1:].astype(bool)
+    scores = _column(np.asarray(y_pred))
+    overall = float(roc_auc_score(labels, scores))
+    bias: list[list[float]] = [[], [], []]
+    for j in range(groups.shape[1]):
+        member = groups[:, j]
+        for k, rows in enumerate(
+            (member, (member & ~labels) | (~member & labels), (member & labels) | (~member & ~labels))
+        ):
+            bias[k].append(float(roc_auc_score(labels[rows], scores[rows])))
+    return weight * overall + sum(weight * _power_mean(aucs, power) for aucs in bias)
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -125,6 +181,10 @@ METRICS: dict[str, Metric] = {
     "macro_f1": Metric(macro_f1, best=1.0, kind="label"),
     "mcc": Metric(mcc, best=1.0),
     "pearson": Metric(pearson, best=1.0),
+    # word-level Jaccard of text answers
+    "word_jaccard": Metric(word_jaccard, best=1.0),
+    # bias-aware ROC AUC over identity subgroups
+    "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
 }
 
 
