@@ -45,6 +45,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "invasive-species-monitoring": 459,
     "jigsaw-toxic-comment-classification-challenge": 153_164,
     "leaf-classification": 99,
+    "learning-agency-lab-automated-essay-scoring-2": 1_731,
     "ml2021spring-hw2": 451_552,
     "mlsp-2013-birds": 1_216,  # 64 recordings x 19 species
     "movie-review-sentiment-analysis-kernels-only": 46_818,
