@@ -62,6 +62,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "spooky-author-identification": 1_958,
     "tabular-playground-series-dec-2021": 400_000,
     "tabular-playground-series-may-2022": 100_000,
+    "us-patent-phrase-to-phrase-matching": 3_648,
 }
 DEFAULT_ROWS = 1_000_000
 

@@ -23,6 +23,8 @@ Frame = pd.DataFrame
 Mutation = Callable[[Frame, Frame], Frame]  # (gold, sample) -> submission
 
 ESSAY = "learning-agency-lab-automated-essay-scoring-2"
+PATENT = "us-patent-phrase-to-phrase-matching"
+NAN = float("nan")
 
 
 def _first_target(value: str, rows: tuple[int, ...] = (0,)) -> Mutation:
@@ -91,6 +93,23 @@ EXPECTED: dict[tuple[str, str], tuple[float | None, bool]] = {
     (ESSAY, "value_missing"): (None, False),  # sklearn: input contains NaN
     (ESSAY, "value_inf"): (None, False),
     (ESSAY, "constant"): (0.0, False),
+    (PATENT, "gold"): (1.0, False),
+    (PATENT, "sample"): (NAN, False),  # every score 0: scipy's correlation of a constant is NaN, a valid score
+    (PATENT, "shuffled"): (1.0, False),
+    (PATENT, "swap_two_ids"): (0.78855, False),
+    (PATENT, "duplicate_id"): (None, False),
+    (PATENT, "unknown_id"): (None, False),
+    (PATENT, "float_ids"): (None, False),
+    (PATENT, "missing_row"): (None, False),
+    (PATENT, "value_3.0"): (0.19394, False),
+    (PATENT, "value_padded"): (0.19394, False),
+    (PATENT, "value_2.5"): (0.28009, False),
+    (PATENT, "value_1e308"): (-0.22013, False),
+    (PATENT, "value_-1"): (0.75659, False),
+    (PATENT, "value_text"): (None, False),  # scipy cannot correlate text
+    (PATENT, "value_missing"): (NAN, True),  # scipy propagates NaN: upstream scores NaN
+    (PATENT, "value_inf"): (NAN, True),
+    (PATENT, "constant"): (NAN, False),
 }
 
 
