@@ -41,6 +41,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "detecting-insults-in-social-commentary": 2_647,
     "dog-breed-identification": 1_023,
     "dogs-vs-cats-redux-kernels-edition": 2_500,
+    "google-quest-challenge": 608,
     "histopathologic-cancer-detection": 45_561,
     "invasive-species-monitoring": 459,
     "jigsaw-toxic-comment-classification-challenge": 153_164,

@@ -24,6 +24,7 @@ Mutation = Callable[[Frame, Frame], Frame]  # (gold, sample) -> submission
 
 ESSAY = "learning-agency-lab-automated-essay-scoring-2"
 PATENT = "us-patent-phrase-to-phrase-matching"
+QUEST = "google-quest-challenge"
 NAN = float("nan")
 
 
@@ -72,6 +73,8 @@ MUTATIONS: dict[str, Mutation] = {
     "value_missing": _first_target(""),
     "value_inf": _first_target("inf"),
     "constant": lambda gold, sample: gold.assign(**dict.fromkeys(gold.columns[1:], "1")),
+    "extra_column": lambda gold, sample: gold.assign(extra="1"),
+    "text_column": lambda gold, sample: gold.assign(**{gold.columns[1]: "x" + gold.iloc[:, 1]}),
 }
 
 # (competition, case): upstream's score (None: invalid upstream), and whether it is scored only with a warning.
@@ -93,6 +96,8 @@ EXPECTED: dict[tuple[str, str], tuple[float | None, bool]] = {
     (ESSAY, "value_missing"): (None, False),  # sklearn: input contains NaN
     (ESSAY, "value_inf"): (None, False),
     (ESSAY, "constant"): (0.0, False),
+    (ESSAY, "extra_column"): (1.0, False),  # upstream never looks at other columns
+    (ESSAY, "text_column"): (None, False),
     (PATENT, "gold"): (1.0, False),
     (PATENT, "sample"): (NAN, False),  # every score 0: scipy's correlation of a constant is NaN, a valid score
     (PATENT, "shuffled"): (1.0, False),
@@ -110,6 +115,26 @@ EXPECTED: dict[tuple[str, str], tuple[float | None, bool]] = {
     (PATENT, "value_missing"): (NAN, True),  # scipy propagates NaN: upstream scores NaN
     (PATENT, "value_inf"): (NAN, True),
     (PATENT, "constant"): (NAN, False),
+    (PATENT, "extra_column"): (1.0, False),
+    (PATENT, "text_column"): (None, False),
+    (QUEST, "gold"): (1.0, False),
+    (QUEST, "sample"): (-0.05445, False),  # the same 0..1 ramp in every column
+    (QUEST, "shuffled"): (1.0, False),
+    (QUEST, "swap_two_ids"): (0.76406, False),
+    # ids never compared: rows paired by position after sorting both files by qa_id
+    (QUEST, "duplicate_id"): (0.092, True),
+    (QUEST, "unknown_id"): (0.0191, True),  # a text id: the column sorts as text
+    (QUEST, "float_ids"): (1.0, False),  # parsed as the same numbers
+    (QUEST, "missing_row"): (None, False),
+    (QUEST, "extra_column"): (None, False),  # exactly qa_id and the 30 ratings
+    (QUEST, "value_3.0"): (0.99762, False),  # out of [0, 1] is fine: only ranks count
+    (QUEST, "value_padded"): (0.99762, False),
+    (QUEST, "value_inf"): (0.99762, False),  # ranked as the largest value
+    (QUEST, "value_-1"): (0.99309, False),
+    (QUEST, "value_text"): (0.99762, True),  # scipy ranks the parsed column as text
+    (QUEST, "text_column"): (1.0, True),  # likewise: 'x0.5' < 'x0.7' keeps the order
+    (QUEST, "value_missing"): (NAN, True),  # NaN propagates to the mean
+    (QUEST, "constant"): (NAN, False),  # a constant column has no correlation
 }
 
 
@@ -128,6 +153,22 @@ def _write(cid: str, data_dir: Path, case: str, out: Path) -> Path:
     path = out / f"{case}.csv"
     MUTATIONS[case](gold, sample).to_csv(path, index=False)
     return path
+
+
+def test_quest_trades_a_spelling_row_into_a_constant_test_set(data_dir: Path) -> None:
+    """Seed 0, size 120 holds out only zeros for question_type_spelling (checked against upstream's split), so the
+    first held-out row is traded for the first training row with a non-zero rating, as upstream's prepare.py does."""
+    prepared = data_dir / QUEST / "prepared"
+    answers = pd.read_csv(prepared / "private" / "test.csv")
+    spelling = answers["question_type_spelling"]
+    assert spelling.iloc[0] != 0
+    assert (spelling.iloc[1:] == 0).all()
+    train = pd.read_csv(prepared / "public" / "train.csv")
+    assert not set(train["qa_id"]) & set(answers["qa_id"])
+    public_test = pd.read_csv(prepared / "public" / "test.csv")
+    assert len(public_test.columns) == 11  # no rating column
+    assert not {"question_type_spelling", "answer_well_written"} & set(public_test.columns)
+    assert list(answers.columns) == list(pd.read_csv(prepared / "public" / "sample_submission.csv").columns)
 
 
 @pytest.mark.parametrize(("cid", "case"), sorted(EXPECTED))

@@ -43,6 +43,13 @@ CASES = [
     ("mcc", A([1, 1, 0, 0]), A([1, 0, 0, 0]), 2 / math.sqrt(12)),
     # cov 5, var_x 2, var_y 38/3 (sums of squares)
     ("pearson", A([1.0, 2.0, 3.0]), A([2.0, 4.0, 7.0]), 5 / math.sqrt(2 * 38 / 3)),
+    # column 1: ranks [1,2,3] vs [1,3,2] -> 1 - 6*2/(3*8) = 0.5; column 2: reversed ranks -> -1; mean -0.25
+    (
+        "mean_column_spearman",
+        A([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]),
+        A([[0.1, 9.0], [0.9, 5.0], [0.5, 1.0]]),
+        -0.25,
+    ),
 ]
 
 
