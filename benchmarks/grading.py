@@ -41,10 +41,12 @@ REAL_TEST_ROWS: dict[str, int] = {
     "detecting-insults-in-social-commentary": 2_647,
     "dog-breed-identification": 1_023,
     "dogs-vs-cats-redux-kernels-edition": 2_500,
+    "google-quest-challenge": 608,
     "histopathologic-cancer-detection": 45_561,
     "invasive-species-monitoring": 459,
     "jigsaw-toxic-comment-classification-challenge": 153_164,
     "leaf-classification": 99,
+    "learning-agency-lab-automated-essay-scoring-2": 1_731,
     "ml2021spring-hw2": 451_552,
     "mlsp-2013-birds": 1_216,  # 64 recordings x 19 species
     "movie-review-sentiment-analysis-kernels-only": 46_818,
@@ -61,6 +63,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "spooky-author-identification": 1_958,
     "tabular-playground-series-dec-2021": 400_000,
     "tabular-playground-series-may-2022": 100_000,
+    "us-patent-phrase-to-phrase-matching": 3_648,
 }
 DEFAULT_ROWS = 1_000_000
 

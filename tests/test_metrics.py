@@ -47,6 +47,13 @@ CASES = [
     ("word_jaccard", A(["Hello World", "so sad"], dtype=object), A(["hello there", "SAD"], dtype=object), 5 / 12),
     # rows (toxic, in group): overall 3.5/4 (one tie), subgroup 1, BPSN 1, BNSP 0.5 (a tie): 0.25 * 3.375
     ("bias_weighted_auc", A([[1, 1], [0, 1], [1, 0], [0, 0]]), A([0.4, 0.3, 0.8, 0.4]), 0.84375),
+    # column 1: ranks [1,2,3] vs [1,3,2] -> 1 - 6*2/(3*8) = 0.5; column 2: reversed ranks -> -1; mean -0.25
+    (
+        "mean_column_spearman",
+        A([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]),
+        A([[0.1, 9.0], [0.9, 5.0], [0.5, 1.0]]),
+        -0.25,
+    ),
 ]
 
 

@@ -167,6 +167,23 @@ def bias_weighted_auc(y_true: np.ndarray, y_pred: np.ndarray, *, power: float = 
     return weight * overall + sum(weight * _power_mean(aucs, power) for aucs in bias)
 
 
+# --- Rank correlations (google-quest-challenge) ---------------------------------------------------------------------
+
+
+def spearman(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """scipy's Spearman rank correlation of one column, called as upstream's graders call it (predictions first).
+    NaN where either side is constant or holds NaN (scipy's default `nan_policy="propagate"`)."""
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(y_pred, y_true).correlation)
+
+
+def mean_column_spearman(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Unweighted mean over target columns of each column's Spearman correlation (NaN if any column's is)."""
+    y_true, y_pred = np.atleast_2d(y_true.T).T, np.atleast_2d(y_pred.T).T
+    return float(np.mean([spearman(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -185,6 +202,7 @@ METRICS: dict[str, Metric] = {
     "word_jaccard": Metric(word_jaccard, best=1.0),
     # bias-aware ROC AUC over identity subgroups
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
+    "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
 }
 
 
