@@ -1,0 +1,131 @@
+"""Upstream parity of ventilator-pressure-prediction, champs-scalar-coupling and lmsys-chatbot-arena at the edges
+that matter for each, plus their metrics on hand-computed data.
+
+Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
+mutations) with upstream's own grade functions (openai/mle-bench at 783b15a, read as its `grade_csv` reads them,
+rounded to 5 decimals; any exception there means invalid, None here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
+from inspect_mlebench.grading import grade
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.registry import get_competition
+
+SIZE = 40
+Frame = pd.DataFrame
+Mutation = Callable[[Frame, Frame], Frame]  # (gold, answers), both read as text -> submission
+
+VENT = "ventilator-pressure-prediction"
+
+
+def _in_answer_order(gold: Frame, answers: Frame) -> Frame:
+    return gold.set_index("id").loc[answers["id"]].reset_index()
+
+
+def _vent_set(phase: str, value: str) -> Mutation:
+    """The first row of the given phase (u_out '0' inspiratory, '1' expiratory) set to `value`."""
+
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        out = _in_answer_order(gold, answers)
+        row = int(np.flatnonzero(answers["u_out"].to_numpy() == phase)[0])
+        out.loc[row, "pressure"] = value
+        return out
+
+    return mutate
+
+
+def _vent_expiratory(value: str) -> Mutation:
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        out = _in_answer_order(gold, answers)
+        return out.assign(pressure=np.where(answers["u_out"] == "1", value, out["pressure"]))
+
+    return mutate
+
+
+def _shift(column: str, delta: float) -> Mutation:
+    return lambda gold, answers: gold.assign(**{column: (gold[column].astype(float) + delta).map(repr)})
+
+
+def _ids(edit: Callable[[str], str]) -> Mutation:
+    return lambda gold, answers: gold.assign(id=[edit(x) for x in gold["id"]])
+
+
+def _duplicate_first_id(gold: Frame, answers: Frame) -> Frame:
+    return gold.assign(id=[gold["id"].iloc[1], *gold["id"].iloc[1:]])
+
+
+# (competition, case): mutation, upstream's score (None: invalid there), and whether this project warns in default
+# mode and refuses in strict mode (what upstream lets through although it is wrong)
+CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
+    # only inspiratory rows (answers' u_out == 0) are scored: expiratory values are never looked at upstream
+    (VENT, "nan_expiratory"): (_vent_set("1", ""), 0.0, True),
+    (VENT, "text_expiratory"): (_vent_set("1", "abc"), 0.0, True),
+    (VENT, "all_expiratory_1000"): (_vent_expiratory("1000"), 0.0, False),
+    (VENT, "nan_inspiratory"): (_vent_set("0", ""), None, False),
+    (VENT, "text_inspiratory"): (_vent_set("0", "abc"), None, False),
+    (VENT, "inf_inspiratory"): (_vent_set("0", "inf"), None, False),
+    (VENT, "plus_one"): (_shift("pressure", 1.0), 1.0, False),
+    (VENT, "float_ids"): (_ids(lambda x: f"{x}.0"), 0.0, True),  # sorted ids compared as parsed numbers
+    (VENT, "shuffled"): (lambda gold, answers: gold.sample(frac=1, random_state=1), 0.0, False),
+    (VENT, "duplicated_id"): (_duplicate_first_id, None, False),
+    (VENT, "missing_row"): (lambda gold, answers: gold.iloc[:-1], None, False),
+}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("famC")
+    for cid in sorted({cid for cid, _ in CASES}):
+        prepare_synthetic(cid, root, seed=0, size=SIZE)
+    return root
+
+
+def _read_text(path: Path) -> Frame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write_case(cid: str, case: str, data_dir: Path, out: Path) -> Path:
+    """The case's submission file (also used to measure the expected values with upstream's code)."""
+    private = data_dir / cid / "prepared" / "private"
+    answers = _read_text(data_dir / cid / get_competition(cid).dataset.answers)
+    path = out / f"{cid}-{case}.csv"
+    CASES[cid, case][0](_read_text(private / GOLD_SUBMISSION), answers).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("cid", "case"), sorted(CASES))
+def test_grades_as_upstream(cid: str, case: str, data_dir: Path, tmp_path: Path) -> None:
+    _, expected, lenient = CASES[cid, case]
+    path = write_case(cid, case, data_dir, tmp_path)
+    report = grade(cid, path, data_dir)
+    assert report.score == expected, report.invalid_reason
+    assert bool(report.warnings) is lenient, report.warnings
+    strict = grade(cid, path, data_dir, mode="strict")
+    if lenient:
+        assert not strict.valid_submission
+        assert strict.invalid_reason
+        assert "\n" not in strict.invalid_reason
+    else:
+        assert strict.score == expected, strict.invalid_reason
+    if expected is None:
+        assert report.invalid_reason
+        assert "\n" not in report.invalid_reason
+
+
+def test_ventilator_scores_inspiratory_rows_only() -> None:
+    from inspect_mlebench.competitions.ventilator_pressure_prediction import grade as vent_grade
+
+    answers = pd.DataFrame({"id": [1, 2, 3, 4], "u_out": [0, 0, 1, 1], "pressure": [10.0, 20.0, 5.0, 5.0]})
+    submission = pd.DataFrame({"id": [4, 3, 2, 1], "pressure": [99.0, 99.0, 23.0, 9.0]})
+    assert vent_grade(submission, answers) == pytest.approx((1.0 + 3.0) / 2)
+    with pytest.raises(InvalidSubmissionError, match="'id'"):
+        vent_grade(submission.assign(id=[4, 4, 2, 1]), answers)
