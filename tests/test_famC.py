@@ -63,6 +63,32 @@ def _duplicate_first_id(gold: Frame, answers: Frame) -> Frame:
     return gold.assign(id=[gold["id"].iloc[1], *gold["id"].iloc[1:]])
 
 
+CHAMPS = "champs-scalar-coupling"
+CHAMPS_TARGET = "scalar_coupling_constant"
+
+
+def _noisy(gold: Frame, answers: Frame) -> Frame:
+    """The gold predictions in the answers' order, each off by a fixed pseudo-random amount."""
+    out = gold.set_index("id").loc[answers["id"]].reset_index()
+    noise = np.random.default_rng(5).normal(0, 2, len(out))
+    return out.assign(**{CHAMPS_TARGET: (out[CHAMPS_TARGET].astype(float) + noise).map(repr)})
+
+
+def _noisy_then(edit: Callable[[Frame, Frame], Frame]) -> Mutation:
+    return lambda gold, answers: edit(_noisy(gold, answers), answers)
+
+
+def _repeat_first_as(value: str) -> Callable[[Frame, Frame], Frame]:
+    return lambda sub, answers: pd.concat([sub, sub.iloc[[0]].assign(**{CHAMPS_TARGET: value})])
+
+
+def _first_type_exact(gold: Frame, answers: Frame) -> Frame:
+    noisy = _noisy(gold, answers)
+    exact = (answers["type"] == answers["type"].iloc[0]).to_numpy()
+    in_order = gold.set_index("id").loc[answers["id"]].reset_index()
+    return noisy.assign(**{CHAMPS_TARGET: np.where(exact, in_order[CHAMPS_TARGET], noisy[CHAMPS_TARGET])})
+
+
 # (competition, case): mutation, upstream's score (None: invalid there), and whether this project warns in default
 # mode and refuses in strict mode (what upstream lets through although it is wrong)
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
@@ -78,6 +104,23 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     (VENT, "shuffled"): (lambda gold, answers: gold.sample(frac=1, random_state=1), 0.0, False),
     (VENT, "duplicated_id"): (_duplicate_first_id, None, False),
     (VENT, "missing_row"): (lambda gold, answers: gold.iloc[:-1], None, False),
+    (CHAMPS, "gold"): (lambda gold, answers: gold, float("-inf"), False),  # log(0): no floor on the MAE
+    (CHAMPS, "noisy"): (_noisy, 0.14042, False),
+    (CHAMPS, "noisy_first_type_exact"): (_first_type_exact, float("-inf"), False),
+    # a repeated id is merged onto the answers once per repeat and scored each time
+    (CHAMPS, "noisy_repeat_wrong"): (_noisy_then(_repeat_first_as("1000")), 0.68248, True),
+    (CHAMPS, "noisy_float_ids"): (
+        _noisy_then(lambda sub, answers: sub.assign(id=[f"{x}.0" for x in sub["id"]])),
+        0.14042,
+        True,
+    ),
+    (CHAMPS, "noisy_nan"): (
+        _noisy_then(lambda sub, answers: sub.assign(**{CHAMPS_TARGET: ["", *sub[CHAMPS_TARGET][1:]]})),
+        None,
+        False,
+    ),
+    (CHAMPS, "duplicated_id"): (_duplicate_first_id, None, False),  # then one test id is missing
+    (CHAMPS, "missing_row"): (lambda gold, answers: gold.iloc[:-1], None, False),
 }
 
 
@@ -129,3 +172,15 @@ def test_ventilator_scores_inspiratory_rows_only() -> None:
     assert vent_grade(submission, answers) == pytest.approx((1.0 + 3.0) / 2)
     with pytest.raises(InvalidSubmissionError, match="'id'"):
         vent_grade(submission.assign(id=[4, 4, 2, 1]), answers)
+
+
+def test_mean_log_mae_by_group_by_hand() -> None:
+    from inspect_mlebench.grading.metrics import mean_log_mae_by_group
+
+    y_true, y_pred = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 2.0, 3.0, 6.0])
+    # group a: MAE (1 + 0) / 2 = 0.5; group b: MAE (0 + 2) / 2 = 1.0
+    assert mean_log_mae_by_group(y_true, y_pred, groups=np.array(["a", "a", "b", "b"])) == pytest.approx(
+        (np.log(0.5) + np.log(1.0)) / 2
+    )
+    assert mean_log_mae_by_group(y_true, y_pred) == pytest.approx(np.log(0.75))
+    assert mean_log_mae_by_group(y_true, y_true, groups=np.array(["a", "a", "b", "b"])) == float("-inf")

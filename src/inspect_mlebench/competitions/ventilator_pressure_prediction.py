@@ -38,10 +38,17 @@ DTYPES = {
 }
 
 
+def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
+    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
+    codes, uniques = pd.factorize(keys, sort=True)
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+
+
 def prepare(raw: Path, public: Path, private: Path) -> None:
     table = read_csv(raw / "train.csv", dtype=DTYPES)
     # rows of each breath, breaths in sorted breath_id order; the split shuffles breaths, never rows
-    rows_of_breath = list(table.groupby(BREATH, sort=True).indices.values())
+    rows_of_breath = _rows_by_group(table[BREATH])
     train_breaths, test_breaths = train_test_split(np.arange(len(rows_of_breath)), test_size=0.1, random_state=0)
 
     def rows(breaths: np.ndarray) -> pd.DataFrame:
