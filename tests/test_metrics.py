@@ -43,6 +43,8 @@ CASES = [
     ("mcc", A([1, 1, 0, 0]), A([1, 0, 0, 0]), 2 / math.sqrt(12)),
     # cov 5, var_x 2, var_y 38/3 (sums of squares)
     ("pearson", A([1.0, 2.0, 3.0]), A([2.0, 4.0, 7.0]), 5 / math.sqrt(2 * 38 / 3)),
+    # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
+    ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
 ]
 
 
