@@ -89,6 +89,26 @@ def _first_type_exact(gold: Frame, answers: Frame) -> Frame:
     return noisy.assign(**{CHAMPS_TARGET: np.where(exact, in_order[CHAMPS_TARGET], noisy[CHAMPS_TARGET])})
 
 
+LMSYS = "lmsys-chatbot-arena"
+LMSYS_CLASSES = ["winner_model_a", "winner_model_b", "winner_tie"]
+
+
+def _soft(gold: Frame, answers: Frame) -> Frame:
+    """Fixed pseudo-random probabilities (each row a distribution over the three classes)."""
+    p = np.random.default_rng(0).dirichlet([2, 2, 2], len(gold))
+    return gold.assign(**{c: [repr(float(v)) for v in p[:, j]] for j, c in enumerate(LMSYS_CLASSES)})
+
+
+def _first_row(*values: str) -> Mutation:
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        out = _soft(gold, answers)
+        for column, value in zip(LMSYS_CLASSES, values, strict=True):
+            out.loc[out.index[0], column] = value
+        return out
+
+    return mutate
+
+
 # (competition, case): mutation, upstream's score (None: invalid there), and whether this project warns in default
 # mode and refuses in strict mode (what upstream lets through although it is wrong)
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
@@ -121,6 +141,20 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     ),
     (CHAMPS, "duplicated_id"): (_duplicate_first_id, None, False),  # then one test id is missing
     (CHAMPS, "missing_row"): (lambda gold, answers: gold.iloc[:-1], None, False),
+    (LMSYS, "soft"): (_soft, 1.30178, False),
+    # upstream's own row-sum rule: round(sum, 6) == 1 (rows off by 9e-6 pass numpy's isclose rule elsewhere)
+    (LMSYS, "sum_plus_4.999e-7"): (_first_row("0.5000004999", "0.25", "0.25"), 1.19881, False),
+    (LMSYS, "sum_plus_5e-7"): (_first_row("0.5000005", "0.25", "0.25"), None, False),
+    (LMSYS, "sum_minus_4.999e-7"): (_first_row("0.4999995001", "0.25", "0.25"), 1.19881, False),
+    (LMSYS, "sum_minus_5e-7"): (_first_row("0.4999995", "0.25", "0.25"), None, False),
+    (LMSYS, "sum_plus_9e-6"): (_first_row("0.500009", "0.25", "0.25"), None, False),
+    (LMSYS, "thirds_0.333333"): (_first_row("0.333333", "0.333333", "0.333333"), None, False),
+    (LMSYS, "thirds_0.3333333"): (_first_row("0.3333333", "0.3333333", "0.3333333"), 1.30018, False),
+    (LMSYS, "above_one"): (_first_row("1.0000001", "0", "0"), None, False),
+    (LMSYS, "text_probability"): (_first_row("abc", "0.5", "0.5"), None, False),
+    (LMSYS, "one_hot_prediction"): (_first_row("0", "0", "1"), 10.03644, False),  # clipped by sklearn, not refused
+    (LMSYS, "float_ids"): (_ids(lambda x: f"{x}.0"), 0.0, True),
+    (LMSYS, "duplicated_id"): (_duplicate_first_id, None, False),
 }
 
 
@@ -184,3 +218,12 @@ def test_mean_log_mae_by_group_by_hand() -> None:
     )
     assert mean_log_mae_by_group(y_true, y_pred) == pytest.approx(np.log(0.75))
     assert mean_log_mae_by_group(y_true, y_true, groups=np.array(["a", "a", "b", "b"])) == float("-inf")
+
+
+def test_lmsys_row_sum_rule_rounds_to_six_decimals() -> None:
+    from inspect_mlebench.competitions.lmsys_chatbot_arena import rows_sum_to_one
+
+    rows = pd.DataFrame(
+        {"winner_model_a": [0.5, 0.5000004999, 0.500009, 0.3], "winner_model_b": [0.25] * 4, "winner_tie": [0.25] * 4}
+    )
+    assert rows_sum_to_one(rows).tolist() == [True, True, False, False]
