@@ -117,13 +117,15 @@ def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.ndarray | None = None) -> float:
     """Mean over groups (e.g. coupling types) of log(MAE within the group); one group when `groups` is None. No
     floor on the MAE, as upstream's champs-scalar-coupling grader: a group predicted exactly gives -inf."""
+    import pandas as pd
+
     y_true, y_pred = _column(np.asarray(y_true)), _column(np.asarray(y_pred))
-    labels = np.zeros(len(y_true), dtype=int) if groups is None else np.asarray(groups)
-    codes, group_of = np.unique(labels, return_inverse=True)
+    # group numbers by hashing, not sorting: sorting half a million text labels costs most of the grading time
+    group_of = np.zeros(len(y_true), dtype=np.int64) if groups is None else pd.factorize(np.asarray(groups))[0]
     with np.errstate(divide="ignore"):
         logs = [
             np.log(_sklearn().mean_absolute_error(y_true[group_of == g], y_pred[group_of == g]))
-            for g in range(len(codes))
+            for g in range(int(group_of.max(initial=-1)) + 1)
         ]
     return float(np.mean(logs))
 
