@@ -1,0 +1,178 @@
+"""ventilator-pressure-prediction: airway pressure per time step of simulated breaths, MAE over inspiration only.
+
+Upstream holds out 10% of Kaggle's breaths (whole breaths, never split), renumbers both sides' ids from 1 and
+writes floats with `%.10g`. Its grader sorts submission and answers by `id`, requires the same ids, then scores only
+the rows where the answers' `u_out` is 0 (the expiratory phase is not scored), so values in the other rows are never
+looked at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.grading import checks, metrics
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.tables import read_csv
+
+ID = "id"
+TARGET = "pressure"
+BREATH = "breath_id"
+STEPS = 80  # time steps per breath, as in Kaggle's data
+FLOAT_FORMAT = "%.10g"
+# Kaggle's columns and the dtypes upstream reads them with (they fix how the split files are written)
+DTYPES = {
+    "id": "int32",
+    "breath_id": "int32",
+    "R": "int8",
+    "C": "int8",
+    "time_step": "float64",
+    "u_in": "float64",
+    "u_out": "int8",
+    "pressure": "float64",
+}
+
+
+def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
+    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
+    codes, uniques = pd.factorize(keys, sort=True)
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+
+
+def prepare(raw: Path, public: Path, private: Path) -> None:
+    table = read_csv(raw / "train.csv", dtype=DTYPES)
+    # rows of each breath, breaths in sorted breath_id order; the split shuffles breaths, never rows
+    rows_of_breath = _rows_by_group(table[BREATH])
+    train_breaths, test_breaths = train_test_split(np.arange(len(rows_of_breath)), test_size=0.1, random_state=0)
+
+    def rows(breaths: np.ndarray) -> pd.DataFrame:
+        picked = np.concatenate([rows_of_breath[b] for b in breaths]) if len(breaths) else np.array([], dtype=int)
+        part = table.iloc[picked].copy()
+        part[ID] = np.arange(1, len(part) + 1)
+        return part
+
+    train, test = rows(train_breaths), rows(test_breaths)
+    if not set(train[BREATH]).isdisjoint(test[BREATH]):
+        raise ValueError("a breath landed on both sides of the split")
+    public_test = test.drop(columns=[TARGET])
+    sample = pd.DataFrame({ID: public_test[ID], TARGET: 0})
+    train.to_csv(public / "train.csv", index=False, float_format=FLOAT_FORMAT)
+    public_test.to_csv(public / "test.csv", index=False, float_format=FLOAT_FORMAT)
+    sample.to_csv(public / "sample_submission.csv", index=False, float_format=FLOAT_FORMAT)
+    test.to_csv(private / "test.csv", index=False, float_format=FLOAT_FORMAT)
+
+
+def _as_floats(values: pd.Series, column: str) -> np.ndarray:
+    """The values as scikit-learn's MAE takes them: converted to float64 (text such as '1.5' converts, anything
+    else is refused), and finite."""
+    try:
+        array = np.asarray(values.to_numpy()).astype(np.float64)
+    except (TypeError, ValueError) as err:
+        bad = [v for v in values.unique() if not _converts(v)]
+        raise InvalidSubmissionError(
+            f"column '{column}' must be numeric; values such as {checks.examples(bad)}"
+        ) from err
+    if not np.isfinite(array).all():
+        raise InvalidSubmissionError(
+            f"column '{column}' has {int((~np.isfinite(array)).sum())} NaN or infinite value(s) in scored rows"
+        )
+    return array
+
+
+def _converts(value: object) -> bool:
+    try:
+        np.float64(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """MAE of `pressure` over the test rows whose `u_out` is 0, rows paired after sorting both files by id."""
+    checks.require_columns(submission, [ID, TARGET])
+    if len(submission) != len(answers):
+        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+    try:
+        sub = submission.sort_values(ID).reset_index(drop=True)
+    except TypeError as err:  # ids of mixed kinds (numbers and text) cannot be sorted, so upstream fails here
+        raise InvalidSubmissionError(f"column '{ID}' mixes numbers and text, so it cannot be sorted") from err
+    ans = answers.sort_values(ID).reset_index(drop=True)
+    differ = np.asarray(sub[ID].to_numpy() != ans[ID].to_numpy())
+    if differ.any():
+        unknown = sub[ID][~sub[ID].isin(ans[ID])].unique()
+        dupes = sub[ID][sub[ID].duplicated()].unique()
+        detail = (
+            f"unknown id(s) such as {checks.examples(unknown)}"
+            if len(unknown)
+            else f"duplicated id(s) such as {checks.examples(dupes)}"
+        )
+        raise InvalidSubmissionError(f"ids in column '{ID}' do not match the test set's: {detail}")
+    if not pd.api.types.is_integer_dtype(sub[ID]):
+        lenient(f"column '{ID}' is not written as whole numbers; upstream compares the ids as parsed numbers")
+    scored = np.asarray(ans["u_out"].to_numpy() == 0)
+    skipped = sub.loc[~scored, TARGET]
+    if not np.isfinite(pd.to_numeric(skipped, errors="coerce").to_numpy(dtype=float)).all():
+        lenient(
+            f"column '{TARGET}' has missing, infinite or non-numeric values in expiratory rows (u_out = 1), which "
+            "upstream never scores"
+        )
+    y_pred = _as_floats(sub.loc[scored, TARGET], TARGET)
+    y_true = ans.loc[scored, TARGET].to_numpy(dtype=float)
+    return metrics.mae(y_true, y_pred)
+
+
+def _breath(gen: np.random.Generator) -> dict[str, np.ndarray]:
+    """One simulated breath: a valve opening `u_in` during inspiration (about the first 30 steps), then exhalation.
+    Pressure rises with the volume let in (the integral of u_in) over compliance C and with flow times resistance
+    R, as in the real lung simulator; values are quantized like Kaggle's sensor readings."""
+    r = int(gen.choice([5, 20, 50]))
+    c = int(gen.choice([10, 20, 50]))
+    dt = 0.0333 + gen.normal(0, 0.0005, STEPS)
+    time = np.concatenate([[0.0], np.cumsum(dt[:-1])])
+    inspiratory = time < 1.0
+    level = gen.uniform(5, 60)
+    u_in = np.where(inspiratory, np.clip(level * (1 - np.exp(-time * 8)) + gen.normal(0, 2, STEPS), 0, 100), 0.0)
+    u_in = np.where(inspiratory, u_in, np.clip(gen.normal(3, 1, STEPS), 0, 10))
+    volume = np.cumsum(np.where(inspiratory, u_in, 0.0) * dt)
+    pressure = np.where(
+        inspiratory,
+        5.0 + volume * 20.0 / c + u_in * r / 100.0,
+        5.0 + volume[inspiratory].max(initial=0.0) * 2.0 / c * np.exp(-(time - 1.0) * 4),
+    )
+    step = 0.07030215
+    quantized = -1.895744294564641 + np.round((pressure + gen.normal(0, 0.1, STEPS) + 1.895744294564641) / step) * step
+    return {
+        "R": np.full(STEPS, r),
+        "C": np.full(STEPS, c),
+        "time_step": time,
+        "u_in": u_in,
+        "u_out": (~inspiratory).astype(int),
+        TARGET: quantized,
+    }
+
+
+def _breaths(gen: np.random.Generator, n: int, first_id: int, first_breath: int) -> pd.DataFrame:
+    # Kaggle's breath ids skip numbers (the test set's breaths sit between them)
+    breath_ids = first_breath + np.cumsum(gen.integers(1, 3, n))
+    parts = [pd.DataFrame({BREATH: b, **_breath(gen)}) for b in breath_ids]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, ID, np.arange(first_id, first_id + len(frame)))
+    return frame
+
+
+def synthesize(out: Path, seed: int, size: int) -> None:
+    """`size` training breaths' worth of rows divided by 2 (80 rows per breath; at least 20 breaths, so the
+    10% test split holds two), plus a Kaggle test set of half as many breaths."""
+    gen = rng(seed, "ventilator-pressure-prediction")
+    n_train = max(20, size // 2)
+    train = _breaths(gen, n_train, 1, 0)
+    test = _breaths(gen, max(4, n_train // 2), len(train) + 1, int(train[BREATH].max()))
+    write_csv(train, out / "train.csv")
+    write_csv(test.drop(columns=[TARGET]), out / "test.csv")
+    write_csv(pd.DataFrame({ID: test[ID], TARGET: 0}), out / "sample_submission.csv")
