@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,22 @@ def test_build_failure_names_the_image() -> None:
 
     with pytest.raises(images.ImageBuildError, match=r"docker build of inspect-mlebench-validator:.* failed: .*Unable"):
         ensure_images(run=failing)
+
+
+def test_validator_tag_follows_the_package_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A validator image grades with the package's code and configs: changing them must change its tag."""
+    from inspect_mlebench.resources import task_configs_dir
+
+    configs = tmp_path / "task_configs"
+    shutil.copytree(task_configs_dir(), configs)
+    monkeypatch.setattr(images, "task_configs_dir", lambda: configs)
+    images.package_digest.cache_clear()
+    before = images.validator_image()
+    (configs / "competitions" / "spaceship-titanic.yaml").write_text(
+        (configs / "competitions" / "spaceship-titanic.yaml").read_text() + "# changed\n"
+    )
+    images.package_digest.cache_clear()
+    after = images.validator_image()
+    images.package_digest.cache_clear()
+    assert before != after
+    assert before.rsplit("-", 1)[0] == after.rsplit("-", 1)[0]  # same version, new digest

@@ -2,11 +2,15 @@
 
 Build contexts are assembled in a temporary directory: the shipped `compose/` folder is read-only inside an
 installed wheel, and the validator image needs a copy of this package. Images are tagged with the package version,
-so an upgrade never silently reuses images built from older pins.
+so an upgrade never silently reuses images built from older pins; the validator's tag also carries a hash of the
+package's code and configs, since it grades with them: a checkout that changed a grader or added a competition gets
+a new validator instead of a stale one that would grade with the old code.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import shutil
 import subprocess
@@ -47,7 +51,27 @@ def agent_image(profile: Profile) -> str:
 
 
 def validator_image() -> str:
-    return f"inspect-mlebench-validator:{__version__}"
+    return f"inspect-mlebench-validator:{__version__}-{package_digest()}"
+
+
+@functools.cache
+def package_digest() -> str:
+    """12 hex digits of sha256 over what the validator image copies of this package: its Python source, the
+    competition configs and splits, and the validator's Dockerfile and pins."""
+    import inspect_mlebench
+
+    roots = {
+        "pkg": (Path(inspect_mlebench.__file__).resolve().parent, "*.py"),
+        "configs": (task_configs_dir(), "*"),
+        "validator": (compose_dir() / "validator", "*"),
+        "requirements": (compose_dir() / "requirements", "validator.txt"),
+    }
+    digest = hashlib.sha256()
+    for name, (root, pattern) in roots.items():
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def requirements_file(name: str) -> Path:
