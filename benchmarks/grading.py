@@ -79,6 +79,12 @@ from inspect_mlebench.grading import grade
 from inspect_mlebench.registry import competitions
 from inspect_mlebench.tables import read_csv
 competitions()  # a long-lived eval process has the registry loaded already
+# ... and the metric libraries and the competition's grader module imported (the validator warms them at start;
+# scikit-learn's import alone takes about a second and is paid once per process, not per grade)
+import scipy.stats, sklearn.metrics
+from inspect_mlebench.references import resolve
+if competitions()[cid].grading.grader is not None:
+    resolve(competitions()[cid].grading.grader)
 
 def status_kib(field):
     for line in open("/proc/self/status"):

@@ -34,9 +34,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
+
+if TYPE_CHECKING:
+    from inspect_mlebench.registry import Competition
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -583,6 +586,7 @@ def create_server(
             raise ValidatorStartupError(f"no grader configured for '{competition_id}' yet; it cannot be validated")
         # the same columns grade() asks for, so this warms the very cache entry validation will use
         answers = load_answers(comp, config.data_dir, graded_answer_columns(comp))
+        warm_grading(comp)
     except (RegistryError, CompetitionNotPreparedError) as err:
         raise ValidatorStartupError(one_line(str(err))) from err
     try:
@@ -594,6 +598,18 @@ def create_server(
         f"{time.monotonic() - started:.1f}s; max upload {max_bytes} bytes; {mode} grading)"
     )
     return server
+
+
+def warm_grading(comp: Competition) -> None:
+    """Import what grading `comp` needs (the metric libraries are imported on first use, about a second for
+    scikit-learn) before the first request, so the agent's first validation is as quick as the next ones."""
+    import scipy.stats  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+    from inspect_mlebench.references import resolve
+
+    if comp.grading.grader is not None:
+        resolve(comp.grading.grader, "grading.grader")
 
 
 def serve(server: ValidatorServer) -> None:
