@@ -56,6 +56,21 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # rows (FVC, confidence): exact at sigma 70 (the clip, from 50); off by 500 at 100; off by 5000 (capped at 1000)
+    # at 200: mean of -ln(70 sqrt2), -5 sqrt2 - ln(100 sqrt2), -5 sqrt2 - ln(200 sqrt2)
+    (
+        "laplace_log_likelihood",
+        A([2000.0, 3000.0, 1000.0]),
+        A([[2000.0, 50.0], [3500.0, 100.0], [6000.0, 200.0]]),
+        (
+            -math.log(70 * math.sqrt(2))
+            - 5 * math.sqrt(2)
+            - math.log(100 * math.sqrt(2))
+            - 5 * math.sqrt(2)
+            - math.log(200 * math.sqrt(2))
+        )
+        / 3,
+    ),
 ]
 
 

@@ -203,6 +203,27 @@ def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.
     return float(np.mean(logs))
 
 
+# --- famD: osic-pulmonary-fibrosis-progression (clipped Laplace log likelihood) ---------------------------------------
+# OSIC's metric: per row, sigma = max(confidence, 70) and delta = min(|FVC - predicted FVC|, 1000) give
+# -sqrt(2) * delta / sigma - ln(sqrt(2) * sigma); the score is the mean over rows (NaN for no rows). The best row
+# is an exact prediction at the tightest confidence, 70: -ln(70 * sqrt(2)).
+LAPLACE_MIN_SIGMA = 70.0
+LAPLACE_MAX_DELTA = 1000.0
+
+
+def laplace_log_likelihood(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """`y_true`: the FVC answers; `y_pred`: rows of (predicted FVC, confidence), or predicted FVC alone (1-D), then
+    at the tightest confidence."""
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_pred.ndim == 1:
+        y_pred = np.column_stack([y_pred, np.full(len(y_pred), LAPLACE_MIN_SIGMA)])
+    sigma = np.maximum(y_pred[:, 1], LAPLACE_MIN_SIGMA)
+    delta = np.minimum(np.abs(np.asarray(y_true, dtype=float).reshape(-1) - y_pred[:, 0]), LAPLACE_MAX_DELTA)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = -np.sqrt(2) * delta / sigma - np.log(np.sqrt(2) * sigma)
+    return float(values.mean()) if len(values) else float("nan")
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -223,6 +244,7 @@ METRICS: dict[str, Metric] = {
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
     "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
+    "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
 }
 
 
