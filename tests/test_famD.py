@@ -69,6 +69,13 @@ def _shift(column: str, delta: float) -> Mutation:
     return lambda gold, answers: gold.assign(**{column: (gold[column].astype(float) + delta).map(repr)})
 
 
+BMS = "bms-molecular-translation"
+
+
+def _bms_first(value: str) -> Mutation:
+    return lambda gold, answers: gold.assign(InChI=[value, *gold["InChI"][1:]])
+
+
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     (OSIC, "gold"): (lambda gold, answers: gold, -4.59507, False),
     (OSIC, "sample"): (lambda gold, answers: gold.assign(FVC="2000", Confidence="100"), -13.26496, False),
@@ -95,6 +102,25 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
         False,
     ),
     (OSIC, "shuffled"): (lambda gold, answers: gold.sample(frac=1, random_state=1), -4.59507, False),
+    (BMS, "gold"): (lambda gold, answers: gold, 0.0, False),
+    (BMS, "sample"): (lambda gold, answers: gold.assign(InChI="InChI=1S/H2O/h1H2"), 17.75, False),
+    (BMS, "no_prefix"): (lambda gold, answers: gold.assign(InChI=gold["InChI"].str[6:]), 6.0, False),
+    (BMS, "shuffled_lowercase"): (
+        lambda gold, answers: gold.assign(InChI=gold["InChI"].str.lower()).sample(frac=1, random_state=2),
+        8.5,
+        False,
+    ),
+    (BMS, "number_as_parsed"): (_bms_first("1.50"), 3.75, False),  # scored as '1.5', the parsed float's text
+    # an empty prediction is the text 'nan' under pandas 2, which upstream was written for (under pandas 3 its
+    # astype(str) keeps the cell missing and Levenshtein raises)
+    (BMS, "empty_prediction"): (_bms_first(""), 3.75, True),
+    (BMS, "duplicated_id"): (
+        lambda gold, answers: gold.assign(image_id=[*gold["image_id"][1:2], *gold["image_id"][1:]]),
+        None,
+        False,
+    ),
+    (BMS, "missing_row"): (lambda gold, answers: gold.iloc[1:], None, False),
+    (BMS, "upper_case_id"): (lambda gold, answers: gold.assign(image_id=gold["image_id"].str.upper()), None, False),
 }
 
 
@@ -167,7 +193,17 @@ def test_osic_scores_last_three_measured_weeks_by_hand() -> None:
 
 
 def test_metrics_by_hand() -> None:
-    from inspect_mlebench.grading.metrics import laplace_log_likelihood
+    from inspect_mlebench.grading.metrics import _edit_distance, laplace_log_likelihood, levenshtein_mean
+
+    # kitten -> sitting: two substitutions and an insertion; the own implementation is exercised directly
+    assert levenshtein_mean(np.array(["kitten", "abc"]), np.array(["sitting", "abc"])) == 1.5
+    assert [_edit_distance(a, b) for a, b in [("", "abc"), ("flaw", "lawn"), ("InChI=1S/CH4", "InChI=1S/C2H6")]] == [
+        3,
+        2,
+        2,
+    ]
+    long_a, long_b = "ab" * 100 + "x", "b" + "ab" * 100
+    assert _edit_distance(long_a, long_b) == 2 == _edit_distance(long_b, long_a)
 
     assert math.isnan(laplace_log_likelihood(np.array([]), np.empty((0, 2))))
     assert laplace_log_likelihood(np.array([100.0]), np.array([[100.0, 10.0]])) == pytest.approx(

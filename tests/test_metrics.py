@@ -56,6 +56,8 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # kitten -> sitting 3 edits, same text 0: mean 1.5
+    ("levenshtein_mean", A(["kitten", "abc"]), A(["sitting", "abc"]), 1.5),
     # rows (FVC, confidence): exact at sigma 70 (the clip, from 50); off by 500 at 100; off by 5000 (capped at 1000)
     # at 200: mean of -ln(70 sqrt2), -5 sqrt2 - ln(100 sqrt2), -5 sqrt2 - ln(200 sqrt2)
     (
