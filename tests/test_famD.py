@@ -76,6 +76,21 @@ def _bms_first(value: str) -> Mutation:
     return lambda gold, answers: gold.assign(InChI=[value, *gold["InChI"][1:]])
 
 
+AI4CODE = "AI4Code"
+
+
+def _orders(edit: Callable[[list[str]], list[str]], rows: slice = slice(None)) -> Mutation:
+    """Each notebook's true order (in the answers) edited on the chosen rows."""
+
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        out = gold.copy()
+        picked = out.index[rows]
+        out.loc[picked, "cell_order"] = [" ".join(edit(x.split())) for x in out.loc[picked, "cell_order"]]
+        return out
+
+    return mutate
+
+
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     (OSIC, "gold"): (lambda gold, answers: gold, -4.59507, False),
     (OSIC, "sample"): (lambda gold, answers: gold.assign(FVC="2000", Confidence="100"), -13.26496, False),
@@ -120,6 +135,24 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
         False,
     ),
     (BMS, "missing_row"): (lambda gold, answers: gold.iloc[1:], None, False),
+    (AI4CODE, "gold"): (lambda gold, answers: gold, 1.0, False),
+    (AI4CODE, "reversed"): (_orders(lambda cells: cells[::-1]), -1.0, False),
+    (AI4CODE, "first_two_swapped"): (_orders(lambda cells: [cells[1], cells[0], *cells[2:]]), 0.96452, False),
+    (AI4CODE, "one_notebook_swapped"): (
+        _orders(lambda cells: [cells[1], cells[0], *cells[2:]], slice(0, 1)),
+        0.99557,
+        False,
+    ),
+    (AI4CODE, "tabs_and_spaces"): (_orders(lambda cells: ["\t".join(cells[:2]), *cells[2:]]), 1.0, False),
+    (AI4CODE, "cell_missing"): (_orders(lambda cells: cells[:-1], slice(0, 1)), None, False),
+    (AI4CODE, "cell_repeated"): (_orders(lambda cells: [*cells[:-1], cells[0]], slice(0, 1)), None, False),
+    (AI4CODE, "cell_unknown"): (_orders(lambda cells: [*cells[:-1], "deadbeef"], slice(0, 1)), None, False),
+    (AI4CODE, "empty_order"): (_orders(lambda cells: [], slice(0, 1)), None, False),
+    (AI4CODE, "ids_swapped"): (
+        lambda gold, answers: gold.assign(id=[*gold["id"][1:], gold["id"].iloc[0]]),
+        None,
+        False,
+    ),
     (BMS, "upper_case_id"): (lambda gold, answers: gold.assign(image_id=gold["image_id"].str.upper()), None, False),
 }
 
@@ -193,7 +226,20 @@ def test_osic_scores_last_three_measured_weeks_by_hand() -> None:
 
 
 def test_metrics_by_hand() -> None:
-    from inspect_mlebench.grading.metrics import _edit_distance, laplace_log_likelihood, levenshtein_mean
+    from inspect_mlebench.grading.metrics import (
+        _edit_distance,
+        kendall_tau_orders,
+        laplace_log_likelihood,
+        levenshtein_mean,
+    )
+
+    # global, not a mean of per-notebook taus: (a b c d) fully reversed has 6 inversions, (e f) none: 1 - 4*6/14
+    orders = np.array(["a b c d", "e f"], dtype=object)
+    assert kendall_tau_orders(orders, np.array(["d c b a", "e f"], dtype=object)) == pytest.approx(1 - 24 / 14)
+    with pytest.raises(ValueError, match="permutation"):
+        kendall_tau_orders(orders, np.array(["a b c c", "e f"], dtype=object))
+    with pytest.raises(ValueError, match="two cells"):
+        kendall_tau_orders(np.array(["a"], dtype=object), np.array(["a"], dtype=object))
 
     # kitten -> sitting: two substitutions and an insertion; the own implementation is exercised directly
     assert levenshtein_mean(np.array(["kitten", "abc"]), np.array(["sitting", "abc"])) == 1.5

@@ -290,6 +290,33 @@ def levenshtein_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+# --- famD: AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
+# Kaggle's variant: inversions and pair counts are summed over all notebooks before dividing, 1 - 4 * (sum of
+# inversions) / (sum of n(n - 1)), not a mean of per-notebook taus. An inversion is a pair of cells that the
+# prediction puts in the opposite order to the truth.
+
+
+def _inversions(ranks: np.ndarray) -> int:
+    return int(np.count_nonzero(np.triu(ranks[:, None] > ranks[None, :], 1)))
+
+
+def kendall_tau_orders(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Each element a notebook's cell ids in order (space-separated text or a list); every prediction must be a
+    permutation of its truth (ValueError otherwise, and when no notebook has two cells)."""
+    inversions = pairs = 0
+    truths, predictions = _column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object))
+    for truth, predicted in zip(truths, predictions, strict=True):
+        true_cells = truth.split() if isinstance(truth, str) else list(truth)
+        position = {cell: k for k, cell in enumerate(predicted.split() if isinstance(predicted, str) else predicted)}
+        if len(position) != len(true_cells) or any(cell not in position for cell in true_cells):
+            raise ValueError("a predicted order is not a permutation of the true cells")
+        inversions += _inversions(np.array([position[cell] for cell in true_cells], dtype=np.int64))
+        pairs += len(true_cells) * (len(true_cells) - 1)
+    if not pairs:
+        raise ValueError("no notebook has two cells to order")
+    return 1 - 4 * inversions / pairs
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -310,6 +337,7 @@ METRICS: dict[str, Metric] = {
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
     "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
+    "kendall_tau_orders": Metric(kendall_tau_orders, best=1.0),
     "levenshtein_mean": Metric(levenshtein_mean, best=0.0),
     "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
 }
