@@ -1,3 +1,4 @@
+# ruff: noqa: N999  (the module is named by the naming rule after the competition id, which has capitals)
 """AI4Code (Google AI4Code - Understand Code in Python Notebooks): put each notebook's shuffled markdown cells
 back among its code cells, scored by Kaggle's global Kendall tau over all notebooks.
 
