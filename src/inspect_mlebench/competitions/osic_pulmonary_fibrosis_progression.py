@@ -48,6 +48,8 @@ def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
 
 def _scan_files(folder: Path) -> list[str]:
     """Every file under a patient's scan folder, as paths relative to the folder holding the patients."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no scan folder for patient {folder.name} in {folder.parent}")
     return sorted(p.relative_to(folder.parent).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
