@@ -66,6 +66,8 @@ REAL_TEST_ROWS: dict[str, int] = {
     "us-patent-phrase-to-phrase-matching": 3_648,
     "ventilator-pressure-prediction": 603_600,  # 7,545 of 75,450 breaths x 80 time steps
     "champs-scalar-coupling": 465_815,  # about 10% of 4,658,147 couplings (the split is by molecule)
+    "bms-molecular-translation": 484_838,  # 20% of 2,424,186 labelled images
+    "AI4Code": 20_000,  # upstream's fixed number of test notebooks
 }
 # Custom graders that declare no grading.id_column but take re-keyed ids: the column to re-key.
 SCALE_ID_COLUMNS: dict[str, str] = {"ventilator-pressure-prediction": "id", "champs-scalar-coupling": "id"}

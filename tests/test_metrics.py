@@ -56,6 +56,25 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # notebook 1 (a b c) predicted (b a c): 1 inversion; notebook 2 (d e) right: 1 - 4 * 1 / (3*2 + 2*1) = 0.5
+    ("kendall_tau_orders", A(["a b c", "d e"], dtype=object), A(["b a c", "d e"], dtype=object), 0.5),
+    # kitten -> sitting 3 edits, same text 0: mean 1.5
+    ("levenshtein_mean", A(["kitten", "abc"]), A(["sitting", "abc"]), 1.5),
+    # rows (FVC, confidence): exact at sigma 70 (the clip, from 50); off by 500 at 100; off by 5000 (capped at 1000)
+    # at 200: mean of -ln(70 sqrt2), -5 sqrt2 - ln(100 sqrt2), -5 sqrt2 - ln(200 sqrt2)
+    (
+        "laplace_log_likelihood",
+        A([2000.0, 3000.0, 1000.0]),
+        A([[2000.0, 50.0], [3500.0, 100.0], [6000.0, 200.0]]),
+        (
+            -math.log(70 * math.sqrt(2))
+            - 5 * math.sqrt(2)
+            - math.log(100 * math.sqrt(2))
+            - 5 * math.sqrt(2)
+            - math.log(200 * math.sqrt(2))
+        )
+        / 3,
+    ),
 ]
 
 
@@ -79,6 +98,8 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
         assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
         return
+    elif name == "kendall_tau_orders":
+        truth = A(["a b c", "d e", "f"], dtype=object)
     elif name == "word_jaccard":
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":

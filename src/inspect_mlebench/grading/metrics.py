@@ -203,6 +203,120 @@ def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.
     return float(np.mean(logs))
 
 
+# --- famD: osic-pulmonary-fibrosis-progression (clipped Laplace log likelihood) ---------------------------------------
+# OSIC's metric: per row, sigma = max(confidence, 70) and delta = min(|FVC - predicted FVC|, 1000) give
+# -sqrt(2) * delta / sigma - ln(sqrt(2) * sigma); the score is the mean over rows (NaN for no rows). The best row
+# is an exact prediction at the tightest confidence, 70: -ln(70 * sqrt(2)).
+LAPLACE_MIN_SIGMA = 70.0
+LAPLACE_MAX_DELTA = 1000.0
+
+
+def laplace_log_likelihood(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """`y_true`: the FVC answers; `y_pred`: rows of (predicted FVC, confidence), or predicted FVC alone (1-D), then
+    at the tightest confidence."""
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_pred.ndim == 1:
+        y_pred = np.column_stack([y_pred, np.full(len(y_pred), LAPLACE_MIN_SIGMA)])
+    sigma = np.maximum(y_pred[:, 1], LAPLACE_MIN_SIGMA)
+    delta = np.minimum(np.abs(np.asarray(y_true, dtype=float).reshape(-1) - y_pred[:, 0]), LAPLACE_MAX_DELTA)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = -np.sqrt(2) * delta / sigma - np.log(np.sqrt(2) * sigma)
+    return float(values.mean()) if len(values) else float("nan")
+
+
+# --- famD: bms-molecular-translation (mean Levenshtein distance) ----------------------------------------------------
+# Character edit distance (insertions, deletions, substitutions, each 1) between each answer and prediction, averaged
+# over rows. rapidfuzz or the `Levenshtein` package compute the same integers in C and are used when installed; else a
+# bit-parallel algorithm (Myers 1999, Hyyro's form for the full distance) runs on Python integers of any length,
+# after dropping the common prefix and suffix, which changes no distance.
+
+
+def _edit_distance(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    start = 0
+    limit = min(len(a), len(b))
+    while start < limit and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < limit - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
+    if len(a) < len(b):
+        a, b = b, a  # the longer one becomes the bit pattern, the loop runs over the shorter
+    if not b:
+        return len(a)
+    masks: dict[str, int] = {}
+    for i, char in enumerate(a):
+        masks[char] = masks.get(char, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    top = 1 << (len(a) - 1)
+    plus, minus, distance = full, 0, len(a)  # vertical deltas of the first column: all +1
+    for char in b:
+        eq = masks.get(char, 0)
+        xv = eq | minus
+        xh = (((eq & plus) + plus) ^ plus) | eq
+        hp = (minus | ~(xh | plus)) & full
+        hm = plus & xh
+        if hp & top:
+            distance += 1
+        elif hm & top:
+            distance -= 1
+        hp = ((hp << 1) | 1) & full
+        hm = (hm << 1) & full
+        plus = (hm | ~(xv | hp)) & full
+        minus = hp & xv
+    return distance
+
+
+def _fast_edit_distance() -> Callable[[str, str], int] | None:
+    """The C implementation of rapidfuzz (MIT) or of the `Levenshtein` package, whichever is installed."""
+    import importlib
+
+    for module, attribute in (("rapidfuzz.distance.Levenshtein", "distance"), ("Levenshtein", "distance")):
+        try:
+            distance: Callable[[str, str], int] = getattr(importlib.import_module(module), attribute)
+        except ImportError:
+            continue
+        return distance
+    return None
+
+
+def levenshtein_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean edit distance between the answers' and the predictions' texts (values are compared as `str`)."""
+    distance = _fast_edit_distance() or _edit_distance
+    pairs = zip(_column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object)), strict=True)
+    values = [distance(str(a), str(b)) for a, b in pairs]
+    return float(np.mean(values)) if values else float("nan")
+
+
+# --- famD: AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
+# Kaggle's variant: inversions and pair counts are summed over all notebooks before dividing, 1 - 4 * (sum of
+# inversions) / (sum of n(n - 1)), not a mean of per-notebook taus. An inversion is a pair of cells that the
+# prediction puts in the opposite order to the truth.
+
+
+def _inversions(ranks: np.ndarray) -> int:
+    return int(np.count_nonzero(np.triu(ranks[:, None] > ranks[None, :], 1)))
+
+
+def kendall_tau_orders(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Each element a notebook's cell ids in order (space-separated text or a list); every prediction must be a
+    permutation of its truth (ValueError otherwise, and when no notebook has two cells)."""
+    inversions = pairs = 0
+    truths, predictions = _column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object))
+    for truth, predicted in zip(truths, predictions, strict=True):
+        true_cells = truth.split() if isinstance(truth, str) else list(truth)
+        position = {cell: k for k, cell in enumerate(predicted.split() if isinstance(predicted, str) else predicted)}
+        if len(position) != len(true_cells) or any(cell not in position for cell in true_cells):
+            raise ValueError("a predicted order is not a permutation of the true cells")
+        inversions += _inversions(np.array([position[cell] for cell in true_cells], dtype=np.int64))
+        pairs += len(true_cells) * (len(true_cells) - 1)
+    if not pairs:
+        raise ValueError("no notebook has two cells to order")
+    return 1 - 4 * inversions / pairs
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -223,6 +337,9 @@ METRICS: dict[str, Metric] = {
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
     "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
+    "kendall_tau_orders": Metric(kendall_tau_orders, best=1.0),
+    "levenshtein_mean": Metric(levenshtein_mean, best=0.0),
+    "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
 }
 
 
