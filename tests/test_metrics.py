@@ -56,6 +56,14 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # AP@12 per row: a at 1 (1/1), b at 3 (2/3) over 2 relevant -> 5/6; c at 2 (1/2), its repeat not counted -> 1/2;
+    # nothing relevant -> 0; mean 4/9
+    (
+        "map_at_k",
+        A([{"a", "b"}, {"c"}, set()], dtype=object),
+        A([["a", "x", "b"], ["y", "c", "c"], ["a"]], dtype=object),
+        4 / 9,
+    ),
 ]
 
 
@@ -78,6 +86,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     elif name == "bias_weighted_auc":
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
         assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
+        return
+    elif name == "map_at_k":
+        relevant = A([{"a", "b"}, {"c"}], dtype=object)
+        assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)
         return
     elif name == "word_jaccard":
         truth = A(["a b", "C", "d e f"], dtype=object)
