@@ -75,6 +75,14 @@ CASES = [
         )
         / 3,
     ),
+    # AP@12 per row: a at 1 (1/1), b at 3 (2/3) over 2 relevant -> 5/6; c at 2 (1/2), its repeat not counted -> 1/2;
+    # nothing relevant -> 0; mean 4/9
+    (
+        "map_at_k",
+        A([{"a", "b"}, {"c"}, set()], dtype=object),
+        A([["a", "x", "b"], ["y", "c", "c"], ["a"]], dtype=object),
+        4 / 9,
+    ),
 ]
 
 
@@ -100,6 +108,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         return
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
+    elif name == "map_at_k":
+        relevant = A([{"a", "b"}, {"c"}], dtype=object)
+        assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)
+        return
     elif name == "word_jaccard":
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":

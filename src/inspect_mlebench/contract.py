@@ -53,6 +53,14 @@ def broken_submission(kind: str, sample: pd.DataFrame, comp: Competition) -> pd.
     raise ValueError(f"unknown kind of broken submission: {kind}")
 
 
+def _first_target_all_blank(sample: pd.DataFrame, comp: Competition) -> bool:
+    """Whether the column the 'nan' kind blanks is empty in every row of the sample (read as text, no NA parsing),
+    as where a blank prediction is a valid answer (e.g. 'no answer' in question answering)."""
+    id_col = comp.grading.id_column or str(sample.columns[0])
+    targets = [c for c in sample.columns if c != id_col]
+    return bool(targets) and bool((sample[targets[0]] == "").all())
+
+
 def write_submission(content: pd.DataFrame | bytes, path: Path) -> Path:
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -64,7 +72,11 @@ def write_submission(content: pd.DataFrame | bytes, path: Path) -> Path:
 def check_broken(comp: Competition, data_dir: Path, kind: str, work: Path) -> Check:
     """Strict grading refuses it with one line; default (upstream) grading refuses it too, or, where upstream's
     grader lets it through, scores it with a warning that says what is wrong."""
-    path = write_submission(broken_submission(kind, read_sample(comp, data_dir), comp), work / f"{kind}.csv")
+    sample = read_sample(comp, data_dir)
+    if kind == "nan" and _first_target_all_blank(sample, comp):
+        # blanking cells that are blank already writes the sample itself, which check_sample grades: nothing to test
+        return Check(f"broken:{kind}", True, "not applicable: the sample's predictions are blank already")
+    path = write_submission(broken_submission(kind, sample, comp), work / f"{kind}.csv")
     strict = grade(comp.id, path, data_dir, mode="strict")
     if strict.valid_submission or not strict.invalid_reason or "\n" in strict.invalid_reason:
         return Check(f"broken:{kind}", False, f"strict grading accepted it (score {strict.score})")

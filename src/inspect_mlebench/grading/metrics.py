@@ -317,6 +317,30 @@ def kendall_tau_orders(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 1 - 4 * inversions / pairs
 
 
+# --- ranking: mean average precision at k (recommendations) ------------------------------------------------------
+
+
+def _average_precision_at_k(actual: set[Any], predicted: list[Any], k: int) -> float:
+    """AP@k of one ranked list: over its first k entries, the precision at each entry that is relevant and not a
+    repeat of an earlier entry, summed and divided by min(relevant count, k); 0 when nothing is relevant."""
+    if not actual:
+        return 0.0
+    top = predicted[:k]
+    hits = 0
+    total = 0.0
+    for rank, item in enumerate(top, start=1):
+        if item in actual and item not in top[: rank - 1]:
+            hits += 1
+            total += hits / rank
+    return total / min(len(actual), k)
+
+
+def map_at_k(y_true: Any, y_pred: Any, *, k: int = 12) -> float:
+    """Mean over rows of AP@k: `y_true` holds one set of relevant items per row, `y_pred` one ranked list per row
+    (paired by position; extra rows on the longer side are ignored, as when zipping them)."""
+    return float(np.mean([_average_precision_at_k(set(a), list(p), k) for a, p in zip(y_true, y_pred, strict=False)]))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -340,6 +364,8 @@ METRICS: dict[str, Metric] = {
     "kendall_tau_orders": Metric(kendall_tau_orders, best=1.0),
     "levenshtein_mean": Metric(levenshtein_mean, best=0.0),
     "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
+    # ranked recommendations: one set of relevant items and one ranked list per row
+    "map_at_k": Metric(map_at_k, best=1.0),
 }
 
 
