@@ -224,67 +224,15 @@ def laplace_log_likelihood(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-# --- famD: bms-molecular-translation (mean Levenshtein distance) ----------------------------------------------------
+# --- bms-molecular-translation (mean Levenshtein distance) -------------------------------------------------------
 # Character edit distance (insertions, deletions, substitutions, each 1) between each answer and prediction, averaged
-# over rows. rapidfuzz or the `Levenshtein` package compute the same integers in C and are used when installed; else a
-# bit-parallel algorithm (Myers 1999, Hyyro's form for the full distance) runs on Python integers of any length,
-# after dropping the common prefix and suffix, which changes no distance.
-
-
-def _edit_distance(a: str, b: str) -> int:
-    if a == b:
-        return 0
-    start = 0
-    limit = min(len(a), len(b))
-    while start < limit and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < limit - start and a[-1 - end] == b[-1 - end]:
-        end += 1
-    a, b = a[start : len(a) - end], b[start : len(b) - end]
-    if len(a) < len(b):
-        a, b = b, a  # the longer one becomes the bit pattern, the loop runs over the shorter
-    if not b:
-        return len(a)
-    masks: dict[str, int] = {}
-    for i, char in enumerate(a):
-        masks[char] = masks.get(char, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    top = 1 << (len(a) - 1)
-    plus, minus, distance = full, 0, len(a)  # vertical deltas of the first column: all +1
-    for char in b:
-        eq = masks.get(char, 0)
-        xv = eq | minus
-        xh = (((eq & plus) + plus) ^ plus) | eq
-        hp = (minus | ~(xh | plus)) & full
-        hm = plus & xh
-        if hp & top:
-            distance += 1
-        elif hm & top:
-            distance -= 1
-        hp = ((hp << 1) | 1) & full
-        hm = (hm << 1) & full
-        plus = (hm | ~(xv | hp)) & full
-        minus = hp & xv
-    return distance
-
-
-def _fast_edit_distance() -> Callable[[str, str], int] | None:
-    """The C implementation of rapidfuzz (MIT) or of the `Levenshtein` package, whichever is installed."""
-    import importlib
-
-    for module, attribute in (("rapidfuzz.distance.Levenshtein", "distance"), ("Levenshtein", "distance")):
-        try:
-            distance: Callable[[str, str], int] = getattr(importlib.import_module(module), attribute)
-        except ImportError:
-            continue
-        return distance
-    return None
+# over rows, with the `Levenshtein` package upstream's grader uses.
 
 
 def levenshtein_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean edit distance between the answers' and the predictions' texts (values are compared as `str`)."""
-    distance = _fast_edit_distance() or _edit_distance
+    from Levenshtein import distance
+
     pairs = zip(_column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object)), strict=True)
     values = [distance(str(a), str(b)) for a, b in pairs]
     return float(np.mean(values)) if values else float("nan")
