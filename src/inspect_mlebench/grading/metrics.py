@@ -203,6 +203,89 @@ def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.
     return float(np.mean(logs))
 
 
+# --- Ranked and multi-label text predictions (whale-categorization-playground, hotel-id-2021-fgvc8,
+# imet-2020-fgvc7) and the band-weighted ROC area of alaska2-image-steganalysis ---
+# Answers and predictions are strings of labels separated by spaces, one string per row, already paired by id.
+
+
+def map_at_k(y_true: np.ndarray, y_pred: np.ndarray, *, k: int = 5) -> float:
+    """Mean average precision at k. Each row's answer string, split on single spaces, is a set of right labels;
+    its prediction string, split the same way, is a ranked list of which the first k count. A label counts at its
+    first position only; a row's precision sum is divided by min(len(right labels), k)."""
+    scores = []
+    for truth, guess in zip(_column(y_true), _column(y_pred), strict=True):
+        right = set(str(truth).split(" "))
+        ranked = str(guess).split(" ")[:k]
+        hits = 0.0
+        total = 0.0
+        seen: set[str] = set()
+        for position, label in enumerate(ranked):
+            if label in right and label not in seen:
+                hits += 1.0
+                total += hits / (position + 1.0)
+            seen.add(label)
+        scores.append(total / min(len(right), k))
+    return float(np.mean(scores))
+
+
+def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro-averaged F1 of label sets (whitespace-separated strings; empty string = no label). The label vocabulary
+    is the answers' labels: predicted labels outside it are ignored, not counted as false positives."""
+    import warnings
+
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    truth = [str(v).split() for v in _column(y_true)]
+    guess = [str(v).split() for v in _column(y_pred)]
+    binarizer = MultiLabelBinarizer(classes=sorted({label for row in truth for label in row}), sparse_output=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "unknown class(es) will be ignored"
+        true_matrix = binarizer.fit_transform(truth)
+        pred_matrix = binarizer.transform(guess)
+    return float(_sklearn().f1_score(true_matrix, pred_matrix, average="micro"))
+
+
+ALASKA_TPR_BANDS = (0.0, 0.4, 1.0)
+ALASKA_WEIGHTS = (2.0, 1.0)
+
+
+def tpr_weighted_auc(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    bands: tuple[float, ...] = ALASKA_TPR_BANDS,
+    weights: tuple[float, ...] = ALASKA_WEIGHTS,
+) -> float:
+    """ROC area cut into horizontal bands of true-positive rate, each band's area weighted, normalised so a perfect
+    ranking scores 1 (ALASKA2: TPR 0-0.4 counts twice, 0.4-1 once). A band boundary missing from the ROC curve's
+    TPR values is added with its FPR linearly interpolated; each band's area runs from its ROC points to FPR 1 at
+    the band's top."""
+    sk = _sklearn()
+    fpr, tpr, _ = sk.roc_curve(_column(y_true), _column(y_pred), pos_label=1)
+    fpr_list, tpr_list = fpr.tolist(), tpr.tolist()
+    for edge in bands:
+        if edge in tpr_list:
+            continue
+        above = next((i for i, value in enumerate(tpr_list) if value > edge), None)
+        if above is None:
+            continue
+        lo, hi = above - 1, above
+        step = (fpr_list[hi] - fpr_list[lo]) * (edge - tpr_list[lo]) / (tpr_list[hi] - tpr_list[lo])
+        fpr_list.insert(above, fpr_list[lo] + step)
+        tpr_list.insert(above, edge)
+    fpr, tpr = np.array(fpr_list), np.array(tpr_list)
+    area = 0.0
+    for j, weight in enumerate(weights):
+        bottom, top = bands[j], bands[j + 1]
+        inside = (tpr >= bottom) & (tpr <= top)
+        if not inside.any():
+            continue
+        xs = np.append(fpr[inside], 1.0)
+        ys = np.append(tpr[inside], top) - bottom
+        area += float(sk.auc(xs, ys)) * weight
+    return area / float(np.dot(np.diff(np.array(bands)), np.array(weights)))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -223,6 +306,10 @@ METRICS: dict[str, Metric] = {
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
     "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
+    # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
+    "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
+    "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
+    "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
 }
 
 
