@@ -12,6 +12,7 @@ micro-F1 over the answers' label vocabulary (predicted labels absent from the an
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,9 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     if empty:
         lenient(f"column '{LABELS}' has {empty} empty cell(s), read as 'no label' as upstream does")
     try:
-        guesses = sub[LABELS].fillna("")
+        with warnings.catch_warnings():  # pandas warns when '' fills a number column, as it does upstream
+            warnings.simplefilter("ignore")
+            guesses = sub[LABELS].fillna("")
         guesses.str  # noqa: B018 - upstream splits with the .str accessor, which numbers and booleans lack
     except (AttributeError, TypeError, ValueError) as err:
         raise InvalidSubmissionError(
