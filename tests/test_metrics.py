@@ -75,14 +75,26 @@ CASES = [
         )
         / 3,
     ),
-    # AP@12 per row: a at 1 (1/1), b at 3 (2/3) over 2 relevant -> 5/6; c at 2 (1/2), its repeat not counted -> 1/2;
-    # nothing relevant -> 0; mean 4/9
+    # AP@5 per row, rows as sets and lists: a at 1 (1/1), b at 3 (2/3) over 2 relevant -> 5/6; c at 2 (1/2), its
+    # repeat not counted -> 1/2; nothing relevant -> 0; mean 4/9
     (
         "map_at_k",
         A([{"a", "b"}, {"c"}, set()], dtype=object),
         A([["a", "x", "b"], ["y", "c", "c"], ["a"]], dtype=object),
         4 / 9,
     ),
+    # AP@5 per row: 'a' found 2nd -> 1/2; 'x' 1st -> 1; 'y' 6th (beyond k) -> 0; 'a' repeated counts once -> 1
+    (
+        "map_at_k",
+        A(["a", "x", "y", "a"], dtype=object),
+        A(["b a c", "x", "a b c d e y", "a a"], dtype=object),
+        0.625,
+    ),
+    # vocabulary {1, 2, 3} ('4' ignored): TP 2 (1, 3), FP 1 (2 in row 2), FN 1 (2 in row 1) -> 2*2 / (2*2 + 1 + 1)
+    ("multilabel_micro_f1", A(["1 2", "3"], dtype=object), A(["1 4", "3 2"], dtype=object), 2 / 3),
+    # ROC (0,0) (0,.5) (.5,.5) (.5,1) (1,1), (0,.4) inserted: band [0,.4] area .4 * 2, band [.4,1] area
+    # .5*.1 + .5*.6 = .35 * 1; normalised by .4*2 + .6*1
+    ("tpr_weighted_auc", A([0, 0, 1, 1]), A([0.1, 0.4, 0.35, 0.8]), 1.15 / 1.4),
 ]
 
 

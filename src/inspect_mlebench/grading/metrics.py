@@ -265,28 +265,99 @@ def kendall_tau_orders(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 1 - 4 * inversions / pairs
 
 
-# --- ranking: mean average precision at k (recommendations) ------------------------------------------------------
+# --- Ranked and multi-label text predictions (whale-categorization-playground, hotel-id-2021-fgvc8,
+# imet-2020-fgvc7) and the band-weighted ROC area of alaska2-image-steganalysis ---
+# Answers and predictions are strings of labels separated by spaces, one string per row, already paired by id.
 
 
-def _average_precision_at_k(actual: set[Any], predicted: list[Any], k: int) -> float:
-    """AP@k of one ranked list: over its first k entries, the precision at each entry that is relevant and not a
-    repeat of an earlier entry, summed and divided by min(relevant count, k); 0 when nothing is relevant."""
-    if not actual:
-        return 0.0
-    top = predicted[:k]
-    hits = 0
-    total = 0.0
-    for rank, item in enumerate(top, start=1):
-        if item in actual and item not in top[: rank - 1]:
-            hits += 1
-            total += hits / rank
-    return total / min(len(actual), k)
+def _ranked_labels(value: Any) -> list[Any]:
+    """A row's labels: a sequence as it is, anything else as text split on single spaces (Kaggle's format)."""
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return list(value)
+    return str(value).split(" ")
 
 
-def map_at_k(y_true: Any, y_pred: Any, *, k: int = 12) -> float:
-    """Mean over rows of AP@k: `y_true` holds one set of relevant items per row, `y_pred` one ranked list per row
-    (paired by position; extra rows on the longer side are ignored, as when zipping them)."""
-    return float(np.mean([_average_precision_at_k(set(a), list(p), k) for a, p in zip(y_true, y_pred, strict=False)]))
+def map_at_k(y_true: Any, y_pred: Any, *, k: int = 5) -> float:
+    """Mean average precision at k. Per row, the answer's labels are the right ones and the prediction's labels a
+    ranked list of which the first k count; a label counts at its first position only, and the row's precision sum
+    is divided by min(number of right labels, k) (0 for a row with no right label). Rows are labels as text
+    separated by single spaces, or sequences (see `_ranked_labels`); extra rows on the longer side are ignored."""
+    scores = []
+    rows_true = _column(y_true) if isinstance(y_true, np.ndarray) else list(y_true)  # a list may hold lists: no array
+    rows_pred = _column(y_pred) if isinstance(y_pred, np.ndarray) else list(y_pred)
+    for truth, guess in zip(rows_true, rows_pred, strict=False):
+        right = set(_ranked_labels(truth))
+        if not right:
+            scores.append(0.0)
+            continue
+        hits = 0
+        total = 0.0
+        seen: set[Any] = set()
+        for position, label in enumerate(_ranked_labels(guess)[:k], start=1):
+            if label in right and label not in seen:
+                hits += 1
+                total += hits / position
+            seen.add(label)
+        scores.append(total / min(len(right), k))
+    return float(np.mean(scores))
+
+
+def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro-averaged F1 of label sets (whitespace-separated strings; empty string = no label). The label vocabulary
+    is the answers' labels: predicted labels outside it are ignored, not counted as false positives."""
+    import warnings
+
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    truth = [str(v).split() for v in _column(y_true)]
+    guess = [str(v).split() for v in _column(y_pred)]
+    binarizer = MultiLabelBinarizer(classes=sorted({label for row in truth for label in row}), sparse_output=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "unknown class(es) will be ignored"
+        true_matrix = binarizer.fit_transform(truth)
+        pred_matrix = binarizer.transform(guess)
+    return float(_sklearn().f1_score(true_matrix, pred_matrix, average="micro"))
+
+
+ALASKA_TPR_BANDS = (0.0, 0.4, 1.0)
+ALASKA_WEIGHTS = (2.0, 1.0)
+
+
+def tpr_weighted_auc(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    bands: tuple[float, ...] = ALASKA_TPR_BANDS,
+    weights: tuple[float, ...] = ALASKA_WEIGHTS,
+) -> float:
+    """ROC area cut into horizontal bands of true-positive rate, each band's area weighted, normalised so a perfect
+    ranking scores 1 (ALASKA2: TPR 0-0.4 counts twice, 0.4-1 once). A band boundary missing from the ROC curve's
+    TPR values is added with its FPR linearly interpolated; each band's area runs from its ROC points to FPR 1 at
+    the band's top."""
+    sk = _sklearn()
+    fpr, tpr, _ = sk.roc_curve(_column(y_true), _column(y_pred), pos_label=1)
+    fpr_list, tpr_list = fpr.tolist(), tpr.tolist()
+    for edge in bands:
+        if edge in tpr_list:
+            continue
+        above = next((i for i, value in enumerate(tpr_list) if value > edge), None)
+        if above is None:
+            continue
+        lo, hi = above - 1, above
+        step = (fpr_list[hi] - fpr_list[lo]) * (edge - tpr_list[lo]) / (tpr_list[hi] - tpr_list[lo])
+        fpr_list.insert(above, fpr_list[lo] + step)
+        tpr_list.insert(above, edge)
+    fpr, tpr = np.array(fpr_list), np.array(tpr_list)
+    area = 0.0
+    for j, weight in enumerate(weights):
+        bottom, top = bands[j], bands[j + 1]
+        inside = (tpr >= bottom) & (tpr <= top)
+        if not inside.any():
+            continue
+        xs = np.append(fpr[inside], 1.0)
+        ys = np.append(tpr[inside], top) - bottom
+        area += float(sk.auc(xs, ys)) * weight
+    return area / float(np.dot(np.diff(np.array(bands)), np.array(weights)))
 
 
 METRICS: dict[str, Metric] = {
@@ -312,8 +383,10 @@ METRICS: dict[str, Metric] = {
     "kendall_tau_orders": Metric(kendall_tau_orders, best=1.0),
     "levenshtein_mean": Metric(levenshtein_mean, best=0.0),
     "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
-    # ranked recommendations: one set of relevant items and one ranked list per row
-    "map_at_k": Metric(map_at_k, best=1.0),
+    # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
+    "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
+    "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
+    "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
 }
 
 
