@@ -56,6 +56,16 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # one word and its space taken out (4), equal (0), two letters added (2): 6 / 3
+    (
+        "levenshtein_mean",
+        A(["the cat sat", "a b", "x"], dtype=object),
+        A(["the sat", "a b", "xyz"], dtype=object),
+        2.0,
+    ),
+    # answers {a, b}, {c}; predictions {a, x}, {c, d}: x never in the answers (ignored), d is; TP 2, predicted 3,
+    # true 3 -> 2 * 2 / (3 + 3)
+    ("tag_micro_f1", A(["a b", "c"], dtype=object), A(["a x", "c d a"], dtype=object), 4 / 6),
 ]
 
 
@@ -79,7 +89,7 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
         assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
         return
-    elif name == "word_jaccard":
+    elif name in ("word_jaccard", "levenshtein_mean", "tag_micro_f1"):
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":
         truth = A(["x", "y", "x", "z"])
