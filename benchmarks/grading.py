@@ -67,12 +67,14 @@ REAL_TEST_ROWS: dict[str, int] = {
     "ventilator-pressure-prediction": 603_600,  # 7,545 of 75,450 breaths x 80 time steps
     "champs-scalar-coupling": 465_815,  # about 10% of 4,658,147 couplings (the split is by molecule)
     "billion-word-imputation": 303_000,  # about 1% of 30,301,028 sentences (those of more than two words)
+    "facebook-recruiting-iii-keyword-extraction": 603_420,  # 10% of 6,034,195 questions
 }
 # Custom graders that declare no grading.id_column but take re-keyed ids: the column to re-key.
 SCALE_ID_COLUMNS: dict[str, str] = {
     "ventilator-pressure-prediction": "id",
     "champs-scalar-coupling": "id",
     "billion-word-imputation": "id",
+    "facebook-recruiting-iii-keyword-extraction": "Id",
 }
 DEFAULT_ROWS = 1_000_000
 

@@ -19,26 +19,27 @@ import pytest
 
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
 from inspect_mlebench.grading import grade
-from inspect_mlebench.grading.metrics import edit_distance, levenshtein_mean
+from inspect_mlebench.grading.metrics import edit_distance, levenshtein_mean, tag_micro_f1
 
 SIZE = 120
 Frame = pd.DataFrame
 Mutation = Callable[[Frame, Frame], Frame]  # (gold, sample) -> submission
 
 WORDS = "billion-word-imputation"
+TAGS = "facebook-recruiting-iii-keyword-extraction"
 
 
 def _target(value: str, rows: tuple[int, ...] = (0,)) -> Mutation:
     def mutate(gold: Frame, sample: Frame) -> Frame:
         out = gold.copy()
-        out.loc[out.index[list(rows)], out.columns[1]] = value
+        out.loc[out.index[list(rows)], out.columns[-1]] = value
         return out
 
     return mutate
 
 
 def _texts(edit: Callable[[str], str]) -> Mutation:
-    return lambda gold, sample: gold.assign(**{gold.columns[1]: [edit(x) for x in gold.iloc[:, 1]]})
+    return lambda gold, sample: gold.assign(**{gold.columns[-1]: [edit(x) for x in gold.iloc[:, -1]]})
 
 
 def _ids(edit: Callable[[str], str]) -> Mutation:
@@ -66,10 +67,19 @@ MUTATIONS: dict[str, Mutation] = {
     "target_NA": _target("NA"),
     "target_number": _target("5"),
     "target_inf": _target("inf"),
-    "targets_all_numbers": lambda gold, sample: gold.assign(**{gold.columns[1]: [str(i) for i in range(len(gold))]}),
+    "targets_all_numbers": lambda gold, sample: gold.assign(**{gold.columns[-1]: [str(i) for i in range(len(gold))]}),
+    "targets_all_booleans": lambda gold, sample: gold.assign(**{gold.columns[-1]: "False"}),
+    "targets_all_empty": lambda gold, sample: gold.assign(**{gold.columns[-1]: ""}),
     "lower": _texts(str.lower),
     "padded_texts": _texts(lambda x: f" {x} "),
     "last_char_dropped": _texts(lambda x: x[:-1]),
+    "upper": _texts(str.upper),
+    # tag lists
+    "first_tag_only": _texts(lambda x: x.split()[0]),
+    "unknown_tag_added": _texts(lambda x: f"{x} zzz-unknown"),
+    "tags_repeated": _texts(lambda x: f"{x} {x}"),
+    "only_unknown_tags": lambda gold, sample: gold.assign(**{gold.columns[-1]: "zzz"}),
+    "title_emptied": lambda gold, sample: gold.assign(Title=["", "", "", *gold["Title"][3:]]),
 }
 
 # (competition, case): upstream's score (None: invalid upstream), and whether it is scored only with a warning.
@@ -94,6 +104,33 @@ EXPECTED: dict[tuple[str, str], tuple[float | None, bool]] = {
     (WORDS, "lower"): (1.1, False),
     (WORDS, "padded_texts"): (2.0, False),  # quoted, so pandas keeps the spaces
     (WORDS, "last_char_dropped"): (1.0, False),
+    (TAGS, "gold"): (1.0, False),
+    (TAGS, "sample"): (0.25, False),  # "javascript c# python php java" for every question
+    (TAGS, "shuffled"): (1.0, False),
+    (TAGS, "float_ids"): (1.0, True),
+    (TAGS, "padded_ids"): (1.0, False),
+    (TAGS, "duplicate_id"): (None, False),
+    (TAGS, "unknown_id"): (None, False),
+    (TAGS, "text_id"): (None, False),
+    (TAGS, "missing_row"): (None, False),
+    (TAGS, "header_only"): (None, False),
+    (TAGS, "no_target"): (None, False),
+    (TAGS, "extra_column"): (1.0, False),
+    (TAGS, "target_missing"): (0.95652, False),  # an empty cell predicts no tags
+    (TAGS, "target_NA"): (0.95652, False),
+    (TAGS, "target_number"): (0.95652, False),  # '5' is a tag no answer has: ignored
+    (TAGS, "target_inf"): (0.95652, False),
+    (TAGS, "targets_all_numbers"): (None, False),  # an integer column has no .str accessor upstream
+    (TAGS, "targets_all_booleans"): (None, False),
+    (TAGS, "targets_all_empty"): (0.0, False),  # read as floats, all missing: no tags predicted
+    (TAGS, "lower"): (1.0, False),
+    (TAGS, "upper"): (0.0, False),  # tags are case-sensitive; 'PYTHON' is unknown, so ignored
+    (TAGS, "padded_texts"): (1.0, False),
+    (TAGS, "first_tag_only"): (0.66667, False),
+    (TAGS, "unknown_tag_added"): (1.0, False),  # not a false positive: the vocabulary is the answers'
+    (TAGS, "tags_repeated"): (1.0, False),  # a tag counts once per row
+    (TAGS, "only_unknown_tags"): (0.0, False),
+    (TAGS, "title_emptied"): (1.0, True),  # Title is never read upstream; emptied copies get a warning here
 }
 
 
@@ -180,3 +217,38 @@ def test_levenshtein_mean_blocks_long_and_short_texts() -> None:
     preds = [t[:1] + "z" + t[2:] + "q" if t else "q" for t in truths]
     expected = np.mean([edit_distance(t, p) for t, p in zip(truths, preds, strict=True)])
     assert levenshtein_mean(np.array(truths, dtype=object), np.array(preds, dtype=object)) == expected
+
+
+def test_tags_split_as_upstream(data_dir: Path) -> None:
+    """Seed 0, size 120: upstream's train_test_split(test_size=0.1, random_state=0) holds out 12 of the 120
+    questions (ids measured with upstream's prepare.py on the same raw data); the sample keeps Title and Body."""
+    prepared = data_dir / TAGS / "prepared"
+    answers = pd.read_csv(prepared / "private" / "test.csv")
+    assert list(answers.columns) == ["Id", "Title", "Body", "Tags"]
+    assert list(answers["Id"])[:4] == [49, 95, 96, 9]  # split order, as upstream writes it
+    assert len(answers) == 12
+    sample = pd.read_csv(prepared / "public" / "sample_submission.csv")
+    assert list(sample.columns) == ["Id", "Title", "Body", "Tags"]
+    assert set(sample["Tags"]) == {"javascript c# python php java"}
+    public_test = pd.read_csv(prepared / "public" / "test.csv")
+    assert list(public_test.columns) == ["Id", "Title", "Body"]
+    assert list(public_test["Id"]) == list(answers["Id"]) == list(sample["Id"])
+    train = pd.read_csv(prepared / "public" / "train.csv")
+    assert len(train) == 108
+    assert not set(train["Id"]) & set(answers["Id"])
+
+
+@pytest.mark.parametrize(
+    ("truths", "preds", "expected"),
+    [
+        (["a b", "c"], ["a b", "c"], 1.0),
+        (["a b", "c"], ["", ""], 0.0),  # nothing predicted: TP 0
+        (["a b", "c"], ["b\ta", " c  c "], 1.0),  # any whitespace separates; repeats count once
+        (["a b", "c"], ["a zz", "c q"], 2 * 2 / (2 + 3)),  # zz, q never in the answers: ignored
+        (["a b", "c"], ["c", "a"], 0.0),  # known tags on the wrong rows are false positives
+        (["a b", "c"], [float("nan"), "c \x01 a"], 2 * 1 / (2 + 3)),  # missing: none; the row marker as a tag
+    ],
+)
+def test_tag_micro_f1(truths: list[object], preds: list[object], expected: float) -> None:
+    value = tag_micro_f1(np.array(truths, dtype=object), np.array(preds, dtype=object))
+    assert value == pytest.approx(expected, abs=1e-12)

@@ -331,13 +331,36 @@ def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     return float(distances.sum() / len(truths))
 
 
+_ROW_MARK = "\x01"  # not whitespace; and not NUL, which numpy strips from str scalars
+
+
 def _tag_pairs(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row number, tag) for each distinct tag of each row; a missing text has no tags."""
+    """(row number, tag) for each tag of each row, split on whitespace as `str.split` does; a missing (non-str)
+    text has no tags. All rows are split in one call, a marker token between rows (hundreds of thousands of small
+    lists would cost more in allocation and garbage collection than the splitting itself)."""
     import pandas as pd
 
-    series = pd.Series(_column(np.asarray(texts, dtype=object)), dtype=object).fillna("").str.split().explode()
-    series = series.dropna()
-    return series.index.to_numpy(dtype=np.int64), series.to_numpy(dtype=object)
+    values = _column(np.asarray(texts, dtype=object))
+    values = np.where(pd.isna(values), "", values)
+    try:
+        joined = f" {_ROW_MARK} ".join(values)
+    except TypeError:  # a value that is neither text nor missing: no tags, as a missing one
+        values = np.array([value if isinstance(value, str) else "" for value in values], dtype=object)
+        joined = f" {_ROW_MARK} ".join(values)
+    if joined.count(_ROW_MARK) != max(len(values) - 1, 0):  # a text holding the marker itself: row by row
+        split = [text.split() for text in values]
+        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        rows = np.repeat(np.arange(len(split), dtype=np.int64), counts)
+        return rows, np.array([tag for tags in split for tag in tags], dtype=object)
+    tokens = np.array(joined.split(), dtype=object)
+    marks = tokens == _ROW_MARK
+    return np.cumsum(marks)[~marks], tokens[~marks]
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
 def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -349,16 +372,22 @@ def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
     true_rows, true_tags = _tag_pairs(y_true)
     pred_rows, pred_tags = _tag_pairs(y_pred)
-    vocabulary = pd.Index(pd.unique(true_tags))
-    size = max(len(vocabulary), 1)
-    true_keys = np.unique(true_rows * size + vocabulary.get_indexer(true_tags))
-    codes = vocabulary.get_indexer(pred_tags)
-    known = codes >= 0
-    pred_keys = np.unique(pred_rows[known] * size + codes[known])
+    # one number per distinct label of either side (hashing); the vocabulary is the labels the answers use
+    codes, labels = pd.factorize(np.concatenate([true_tags, pred_tags]))
+    codes = np.asarray(codes, dtype=np.int64)
+    true_codes, pred_codes = codes[: len(true_tags)], codes[len(true_tags) :]
+    in_answers = np.zeros(len(labels), dtype=bool)
+    in_answers[true_codes] = True
+    known = in_answers[pred_codes]
+    size = max(len(labels), 1)
+    # one integer per (row, label): row * size + label number
+    true_keys = _distinct(true_rows * size + true_codes)
+    pred_keys = _distinct(pred_rows[known] * size + pred_codes[known])
     total = len(true_keys) + len(pred_keys)
     if total == 0:
         return 0.0
-    hits = len(np.intersect1d(true_keys, pred_keys, assume_unique=True))
+    where = np.minimum(np.searchsorted(true_keys, pred_keys), len(true_keys) - 1)
+    hits = int(np.count_nonzero(true_keys[where] == pred_keys)) if len(true_keys) else 0
     return 2.0 * hits / total
 
 
