@@ -370,8 +370,15 @@ def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     are empty."""
     import pandas as pd
 
-    true_rows, true_tags = _tag_pairs(y_true)
-    pred_rows, pred_tags = _tag_pairs(y_pred)
+    truths = _column(np.asarray(y_true, dtype=object))
+    preds = _column(np.asarray(y_pred, dtype=object))
+    # a row whose prediction is its answer's text exactly predicts exactly the answer's labels: only the other
+    # rows' predictions need splitting
+    same = np.asarray(truths == preds, dtype=bool)
+    true_rows, true_tags = _tag_pairs(truths)
+    other = np.flatnonzero(~same)
+    pred_rows, pred_tags = _tag_pairs(preds[other])
+    pred_rows = other[pred_rows]
     # one number per distinct label of either side (hashing); the vocabulary is the labels the answers use
     codes, labels = pd.factorize(np.concatenate([true_tags, pred_tags]))
     codes = np.asarray(codes, dtype=np.int64)
@@ -383,12 +390,13 @@ def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     # one integer per (row, label): row * size + label number
     true_keys = _distinct(true_rows * size + true_codes)
     pred_keys = _distinct(pred_rows[known] * size + pred_codes[known])
-    total = len(true_keys) + len(pred_keys)
+    copied = int(np.count_nonzero(same[true_keys // size]))  # labels of the rows predicted verbatim
+    total = len(true_keys) + copied + len(pred_keys)
     if total == 0:
         return 0.0
     where = np.minimum(np.searchsorted(true_keys, pred_keys), len(true_keys) - 1)
     hits = int(np.count_nonzero(true_keys[where] == pred_keys)) if len(true_keys) else 0
-    return 2.0 * hits / total
+    return 2.0 * (hits + copied) / total
 
 
 METRICS: dict[str, Metric] = {
