@@ -70,6 +70,8 @@ REAL_TEST_ROWS: dict[str, int] = {
     "AI4Code": 20_000,  # upstream's fixed number of test notebooks
     "h-and-m-personalized-fashion-recommendations": 1_371_980,  # the sample lists every customer (see ANSWER_ROWS)
     "tensorflow2-question-answering": 61_474,  # 2 rows per test record, ~30,737 records; JSONL answers: not scaled
+    "billion-word-imputation": 303_000,  # about 1% of 30,301,028 sentences (those of more than two words)
+    "facebook-recruiting-iii-keyword-extraction": 603_420,  # 10% of 6,034,195 questions
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
@@ -79,6 +81,8 @@ SCALE_ID_COLUMNS: dict[str, str] = {
     "ventilator-pressure-prediction": "id",
     "champs-scalar-coupling": "id",
     "h-and-m-personalized-fashion-recommendations": "customer_id",
+    "billion-word-imputation": "id",
+    "facebook-recruiting-iii-keyword-extraction": "Id",
 }
 DEFAULT_ROWS = 1_000_000
 

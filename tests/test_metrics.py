@@ -95,6 +95,16 @@ CASES = [
     # ROC (0,0) (0,.5) (.5,.5) (.5,1) (1,1), (0,.4) inserted: band [0,.4] area .4 * 2, band [.4,1] area
     # .5*.1 + .5*.6 = .35 * 1; normalised by .4*2 + .6*1
     ("tpr_weighted_auc", A([0, 0, 1, 1]), A([0.1, 0.4, 0.35, 0.8]), 1.15 / 1.4),
+    # one word and its space taken out (4), equal (0), two letters added (2): 6 / 3
+    (
+        "levenshtein_mean",
+        A(["the cat sat", "a b", "x"], dtype=object),
+        A(["the sat", "a b", "xyz"], dtype=object),
+        2.0,
+    ),
+    # answers {a, b}, {c}; predictions {a, x}, {c, d}: x never in the answers (ignored), d is; TP 2, predicted 3,
+    # true 3 -> 2 * 2 / (3 + 3)
+    ("tag_micro_f1", A(["a b", "c"], dtype=object), A(["a x", "c d a"], dtype=object), 4 / 6),
 ]
 
 
@@ -124,7 +134,7 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         relevant = A([{"a", "b"}, {"c"}], dtype=object)
         assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)
         return
-    elif name == "word_jaccard":
+    elif name in ("word_jaccard", "levenshtein_mean", "tag_micro_f1"):
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":
         truth = A(["x", "y", "x", "z"])

@@ -229,8 +229,9 @@ def laplace_log_likelihood(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 # over rows, with the `Levenshtein` package upstream's grader uses.
 
 
-def levenshtein_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Mean edit distance between the answers' and the predictions' texts (values are compared as `str`)."""
+def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
+    """Mean edit distance between the answers' and the predictions' texts (numpy or pandas arrays; values compared
+    as `str`); NaN for no rows."""
     from Levenshtein import distance
 
     pairs = zip(_column(np.asarray(y_true, dtype=object)), _column(np.asarray(y_pred, dtype=object)), strict=True)
@@ -360,6 +361,74 @@ def tpr_weighted_auc(
     return area / float(np.dot(np.diff(np.array(bands)), np.array(weights)))
 
 
+_ROW_MARK = "\x01"  # not whitespace; and not NUL, which numpy strips from str scalars
+
+
+def _tag_pairs(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row number, tag) for each tag of each row, split on whitespace as `str.split` does; a missing (non-str)
+    text has no tags. All rows are split in one call, a marker token between rows (hundreds of thousands of small
+    lists would cost more in allocation and garbage collection than the splitting itself)."""
+    import pandas as pd
+
+    values = _column(np.asarray(texts, dtype=object))
+    values = np.where(pd.isna(values), "", values)
+    try:
+        joined = f" {_ROW_MARK} ".join(values)
+    except TypeError:  # a value that is neither text nor missing: no tags, as a missing one
+        values = np.array([value if isinstance(value, str) else "" for value in values], dtype=object)
+        joined = f" {_ROW_MARK} ".join(values)
+    if joined.count(_ROW_MARK) != max(len(values) - 1, 0):  # a text holding the marker itself: row by row
+        split = [text.split() for text in values]
+        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        rows = np.repeat(np.arange(len(split), dtype=np.int64), counts)
+        return rows, np.array([tag for tags in split for tag in tags], dtype=object)
+    tokens = np.array(joined.split(), dtype=object)
+    marks = tokens == _ROW_MARK
+    return np.cumsum(marks)[~marks], tokens[~marks]
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro-averaged F1 of multi-label predictions, each row's labels a whitespace-separated text (missing: none).
+    The label vocabulary is the answers' labels: a predicted label no answer has is ignored (neither a true nor a
+    false positive), and a label repeated within a row counts once. 2 TP / (predicted + true labels); 0 when both
+    are empty."""
+    import pandas as pd
+
+    truths = _column(np.asarray(y_true, dtype=object))
+    preds = _column(np.asarray(y_pred, dtype=object))
+    # a row whose prediction is its answer's text exactly predicts exactly the answer's labels: only the other
+    # rows' predictions need splitting
+    same = np.asarray(truths == preds, dtype=bool)
+    true_rows, true_tags = _tag_pairs(truths)
+    other = np.flatnonzero(~same)
+    pred_rows, pred_tags = _tag_pairs(preds[other])
+    pred_rows = other[pred_rows]
+    # one number per distinct label of either side (hashing); the vocabulary is the labels the answers use
+    codes, labels = pd.factorize(np.concatenate([true_tags, pred_tags]))
+    codes = np.asarray(codes, dtype=np.int64)
+    true_codes, pred_codes = codes[: len(true_tags)], codes[len(true_tags) :]
+    in_answers = np.zeros(len(labels), dtype=bool)
+    in_answers[true_codes] = True
+    known = in_answers[pred_codes]
+    size = max(len(labels), 1)
+    # one integer per (row, label): row * size + label number
+    true_keys = _distinct(true_rows * size + true_codes)
+    pred_keys = _distinct(pred_rows[known] * size + pred_codes[known])
+    copied = int(np.count_nonzero(same[true_keys // size]))  # labels of the rows predicted verbatim
+    total = len(true_keys) + copied + len(pred_keys)
+    if total == 0:
+        return 0.0
+    where = np.minimum(np.searchsorted(true_keys, pred_keys), len(true_keys) - 1)
+    hits = int(np.count_nonzero(true_keys[where] == pred_keys)) if len(true_keys) else 0
+    return 2.0 * (hits + copied) / total
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -387,6 +456,8 @@ METRICS: dict[str, Metric] = {
     "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
+    # famF: mean character edit distance of texts; micro-F1 of whitespace-separated tags (answers' vocabulary)
+    "tag_micro_f1": Metric(tag_micro_f1, best=1.0),
 }
 
 
