@@ -56,6 +56,14 @@ CASES = [
     ),
     # one group (no `groups`): MAE (1 + 0 + 0 + 2) / 4
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
+    # vocabulary {a, b, c}: row 1 {a, b} vs {a, zz} (zz ignored): TP 1, FN 1; row 2 {c} vs {b, c}: TP 1, FP 1;
+    # row 3 {a} vs {} : FN 1 -> 2*2 / (2*2 + 1 + 2)
+    (
+        "micro_f1_label_sets",
+        A(["a b", "c", "a"], dtype=object),
+        A(["a zz", "b c", ""], dtype=object),
+        4 / 7,
+    ),
 ]
 
 

@@ -203,6 +203,26 @@ def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.
     return float(np.mean(logs))
 
 
+# --- Micro-averaged F1 over label sets (plant-pathology-2021-fgvc8) ---
+# Each row holds a space-separated set of labels. The vocabulary is every label the answers use; a predicted label
+# outside it is ignored (as scikit-learn's MultiLabelBinarizer with fixed classes does). Over all (row, label) pairs,
+# micro F1 = 2 TP / (2 TP + FP + FN), and 0 when there is nothing to count (scikit-learn's zero_division default).
+
+
+def micro_f1_label_sets(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    truths = [set(str(t).split()) for t in _column(np.asarray(y_true, dtype=object))]
+    vocabulary = set().union(*truths)
+    tp = fp = fn = 0
+    for truth, pred in zip(truths, _column(np.asarray(y_pred, dtype=object)), strict=True):
+        predicted = set(str(pred).split()) & vocabulary
+        hits = len(truth & predicted)
+        tp += hits
+        fp += len(predicted) - hits
+        fn += len(truth) - hits
+    denominator = 2 * tp + fp + fn
+    return 2 * tp / denominator if denominator else 0.0
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -223,6 +243,8 @@ METRICS: dict[str, Metric] = {
     "bias_weighted_auc": Metric(bias_weighted_auc, best=1.0),
     "mean_column_spearman": Metric(mean_column_spearman, best=1.0),
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
+    # multilabel micro F1 of space-separated label sets
+    "micro_f1_label_sets": Metric(micro_f1_label_sets, best=1.0, kind="label"),
 }
 
 
