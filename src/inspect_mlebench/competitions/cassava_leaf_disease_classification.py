@@ -94,9 +94,7 @@ def _photo(gen: np.random.Generator, label: int) -> bytes:
 def _write_shards(folder: Path, prefix: str, ids: list[str], labels: np.ndarray, photos: list[bytes], n: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for k, part in enumerate(np.array_split(np.arange(len(ids)), n)):
-        records = (
-            encode_example({"image": photos[i], "image_name": ids[i], "target": int(labels[i])}) for i in part
-        )
+        records = (encode_example({"image": photos[i], "image_name": ids[i], "target": int(labels[i])}) for i in part)
         write_tfrecord(folder / f"{prefix}{k:02d}-{len(part)}.tfrec", records)
 
 

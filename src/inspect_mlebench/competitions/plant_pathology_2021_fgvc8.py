@@ -66,7 +66,8 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     empty = int(sub[TARGET].isna().sum())
     if empty:
         lenient(f"column '{TARGET}' has {empty} empty label(s), read as predicting no labels, as upstream does")
-    predicted = sub[TARGET].fillna("")
+    # upstream's fillna(""), without pandas' warning about filling a float column with text
+    predicted = sub[TARGET].astype(object).where(sub[TARGET].notna(), "")
     not_text = ~predicted.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if not_text.any():
         raise InvalidSubmissionError(
