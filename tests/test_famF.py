@@ -20,7 +20,7 @@ from Levenshtein import distance as edit_distance
 
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
 from inspect_mlebench.grading import grade
-from inspect_mlebench.grading.metrics import levenshtein_mean, tag_micro_f1
+from inspect_mlebench.grading.metrics import levenshtein_mean, multilabel_micro_f1
 
 SIZE = 120
 Frame = pd.DataFrame
@@ -250,6 +250,6 @@ def test_tags_split_as_upstream(data_dir: Path) -> None:
         (["a b", "c"], [float("nan"), "c \x01 a"], 2 * 1 / (2 + 3)),  # missing: none; the row marker as a tag
     ],
 )
-def test_tag_micro_f1(truths: list[object], preds: list[object], expected: float) -> None:
-    value = tag_micro_f1(np.array(truths, dtype=object), np.array(preds, dtype=object))
+def test_multilabel_micro_f1(truths: list[object], preds: list[object], expected: float) -> None:
+    value = multilabel_micro_f1(np.array(truths, dtype=object), np.array(preds, dtype=object))
     assert value == pytest.approx(expected, abs=1e-12)

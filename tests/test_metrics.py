@@ -104,7 +104,15 @@ CASES = [
     ),
     # answers {a, b}, {c}; predictions {a, x}, {c, d}: x never in the answers (ignored), d is; TP 2, predicted 3,
     # true 3 -> 2 * 2 / (3 + 3)
-    ("tag_micro_f1", A(["a b", "c"], dtype=object), A(["a x", "c d a"], dtype=object), 4 / 6),
+    ("multilabel_micro_f1", A(["a b", "c"], dtype=object), A(["a x", "c d a"], dtype=object), 4 / 6),
+    # vocabulary {a, b, c}: row 1 {a, b} vs {a, zz} (zz ignored): TP 1, FN 1; row 2 {c} vs {b, c}: TP 1, FP 1;
+    # row 3 {a} vs {} : FN 1 -> 2*2 / (2*2 + 1 + 2)
+    (
+        "multilabel_micro_f1",
+        A(["a b", "c", "a"], dtype=object),
+        A(["a zz", "b c", ""], dtype=object),
+        4 / 7,
+    ),
 ]
 
 
@@ -134,7 +142,7 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         relevant = A([{"a", "b"}, {"c"}], dtype=object)
         assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)
         return
-    elif name in ("word_jaccard", "levenshtein_mean", "tag_micro_f1"):
+    elif name in ("word_jaccard", "levenshtein_mean", "multilabel_micro_f1"):
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":
         truth = A(["x", "y", "x", "z"])

@@ -303,23 +303,6 @@ def map_at_k(y_true: Any, y_pred: Any, *, k: int = 5) -> float:
     return float(np.mean(scores))
 
 
-def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Micro-averaged F1 of label sets (whitespace-separated strings; empty string = no label). The label vocabulary
-    is the answers' labels: predicted labels outside it are ignored, not counted as false positives."""
-    import warnings
-
-    from sklearn.preprocessing import MultiLabelBinarizer
-
-    truth = [str(v).split() for v in _column(y_true)]
-    guess = [str(v).split() for v in _column(y_pred)]
-    binarizer = MultiLabelBinarizer(classes=sorted({label for row in truth for label in row}), sparse_output=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "unknown class(es) will be ignored"
-        true_matrix = binarizer.fit_transform(truth)
-        pred_matrix = binarizer.transform(guess)
-    return float(_sklearn().f1_score(true_matrix, pred_matrix, average="micro"))
-
-
 ALASKA_TPR_BANDS = (0.0, 0.4, 1.0)
 ALASKA_WEIGHTS = (2.0, 1.0)
 
@@ -393,7 +376,7 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
-def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Micro-averaged F1 of multi-label predictions, each row's labels a whitespace-separated text (missing: none).
     The label vocabulary is the answers' labels: a predicted label no answer has is ignored (neither a true nor a
     false positive), and a label repeated within a row counts once. 2 TP / (predicted + true labels); 0 when both
@@ -429,6 +412,12 @@ def tag_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 2.0 * (hits + copied) / total
 
 
+# --- Micro-averaged F1 over label sets (plant-pathology-2021-fgvc8) ---
+# Each row holds a space-separated set of labels. The vocabulary is every label the answers use; a predicted label
+# outside it is ignored (as scikit-learn's MultiLabelBinarizer with fixed classes does). Over all (row, label) pairs,
+# micro F1 = 2 TP / (2 TP + FP + FN), and 0 when there is nothing to count (scikit-learn's zero_division default).
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -454,10 +443,11 @@ METRICS: dict[str, Metric] = {
     "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
     # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
     "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
-    "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
     # famF: mean character edit distance of texts; micro-F1 of whitespace-separated tags (answers' vocabulary)
-    "tag_micro_f1": Metric(tag_micro_f1, best=1.0),
+    # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
+    "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
+    # multilabel micro F1 of space-separated label sets
 }
 
 
