@@ -88,17 +88,9 @@ def _place(pairs: list[tuple[Path, Path]], dest: Path) -> None:
 
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+    checks.require_row_count(submission, answers)
     checks.require_columns(submission, [ID, LABEL])
-    sub = submission.sort_values(ID).reset_index(drop=True)
-    ans = answers.sort_values(ID).reset_index(drop=True)
-    differ = sub[ID].to_numpy() != ans[ID].to_numpy()
-    if differ.any():
-        raise InvalidSubmissionError(
-            f"column '{ID}' does not hold the test ids once sorted; first differences: "
-            f"{checks.examples(sub[ID][differ].tolist())} where the test set has {checks.examples(ans[ID][differ])}"
-        )
+    sub, ans = checks.sorted_by_id(submission, answers, ID)
     try:
         predicted = sub[LABEL].astype(float).to_numpy()
     except (ValueError, TypeError) as err:

@@ -29,7 +29,6 @@ import pandas as pd
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
-from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.synth import rng
 
 ID = "id"
@@ -94,11 +93,9 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Mean Levenshtein distance between each predicted sentence and the full one, rows paired by id."""
     checks.require_columns(submission, [ID, TARGET])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the answers have {len(answers)}")
+    checks.require_row_count(submission, answers)
     sub, ans = checks.align_by_id(submission, answers, ID, as_text=False)
-    if not pd.api.types.is_integer_dtype(submission[ID]):
-        lenient(f"ids in column '{ID}' are not written as whole numbers (e.g. 1.0); upstream compares parsed numbers")
+    checks.warn_unless_integer_ids(submission, ID)
     predicted = sub[TARGET]
     # a CSV column is read as text (str or object: every cell a str or missing) or, when every cell parses as one,
     # as numbers or booleans: then no cell is a sentence

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.holdout import split_by_group
 from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
@@ -39,22 +39,9 @@ EXTRA_TABLES = (
 )
 
 
-def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
-    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
-    codes, uniques = pd.factorize(keys, sort=True)
-    order = np.argsort(codes, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
     table = read_csv(raw / "train.csv")
-    rows_of = _rows_by_group(table[MOLECULE])
-    train_mols, test_mols = train_test_split(np.arange(len(rows_of)), test_size=0.1, random_state=0)
-
-    def rows(molecules: np.ndarray) -> pd.DataFrame:
-        return table.iloc[np.concatenate([rows_of[m] for m in molecules])]
-
-    train, answers = rows(train_mols), rows(test_mols)
+    train, answers = split_by_group(table, MOLECULE, test_size=0.1, random_state=0)
     test = answers.drop(columns=[TARGET])
     sample = pd.DataFrame({ID: test[ID], TARGET: 0})
     train_names = set(train[MOLECULE])

@@ -53,11 +53,9 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Micro-F1 of the predicted tags against the answers' tags, rows paired by id."""
     checks.require_columns(submission, [ID, TARGET])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the answers have {len(answers)}")
+    checks.require_row_count(submission, answers)
     sub, ans = checks.align_by_id(submission, answers, ID, as_text=False)
-    if not pd.api.types.is_integer_dtype(submission[ID]):
-        lenient(f"ids in column '{ID}' are not written as whole numbers (e.g. 1.0); upstream compares parsed numbers")
+    checks.warn_unless_integer_ids(submission, ID)
     _check_copied_columns(sub, ans)
     predicted = sub[TARGET]
     # a CSV column is text (str or object: every cell a str or missing) unless every cell parses as a number or a

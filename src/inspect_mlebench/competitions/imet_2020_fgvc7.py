@@ -47,16 +47,8 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     checks.require_columns(submission, [ID, LABELS])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
-    sub = submission.sort_values(ID).reset_index(drop=True)
-    ans = answers.sort_values(ID).reset_index(drop=True)
-    differ = sub[ID].to_numpy() != ans[ID].to_numpy()
-    if differ.any():
-        raise InvalidSubmissionError(
-            f"column '{ID}' does not hold the test ids once sorted; first differences: "
-            f"{checks.examples(sub[ID][differ].tolist())} where the test set has {checks.examples(ans[ID][differ])}"
-        )
+    checks.require_row_count(submission, answers)
+    sub, ans = checks.sorted_by_id(submission, answers, ID)
     empty = int(sub[LABELS].isna().sum())
     if empty:
         lenient(f"column '{LABELS}' has {empty} empty cell(s), read as 'no label' as upstream does")

@@ -17,7 +17,6 @@ import pandas as pd
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
-from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.synth import rng, write_csv
 
 ID = "id"
@@ -32,8 +31,7 @@ def rows_sum_to_one(frame: pd.DataFrame) -> np.ndarray:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     checks.require_columns(submission, [ID, *CLASSES])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+    checks.require_row_count(submission, answers)
     values = submission[CLASSES]
     try:
         inside = ((values >= 0) & (values <= 1)).to_numpy()
@@ -52,22 +50,8 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
             f"each row's {', '.join(CLASSES)} must sum to 1 (to 6 decimals, as upstream checks); {len(bad)} row(s) "
             f"do not, e.g. id(s) {checks.examples(submission[ID].iloc[bad])}"
         )
-    try:
-        sub = submission.sort_values(ID).reset_index(drop=True)
-    except TypeError as err:  # ids of mixed kinds (numbers and text) cannot be sorted, so upstream fails here
-        raise InvalidSubmissionError(f"column '{ID}' mixes numbers and text, so it cannot be sorted") from err
-    ans = answers.sort_values(ID).reset_index(drop=True)
-    if np.asarray(sub[ID].to_numpy() != ans[ID].to_numpy()).any():
-        unknown = sub[ID][~sub[ID].isin(ans[ID])].unique()
-        dupes = sub[ID][sub[ID].duplicated()].unique()
-        detail = (
-            f"unknown id(s) such as {checks.examples(unknown)}"
-            if len(unknown)
-            else f"duplicated id(s) such as {checks.examples(dupes)}"
-        )
-        raise InvalidSubmissionError(f"ids in column '{ID}' do not match the test set's: {detail}")
-    if not pd.api.types.is_integer_dtype(sub[ID]):
-        lenient(f"column '{ID}' is not written as whole numbers; upstream compares the ids as parsed numbers")
+    sub, ans = checks.sorted_by_id(submission, answers, ID)
+    checks.warn_unless_integer_ids(submission, ID)
     return metrics.multiclass_log_loss(ans[CLASSES].to_numpy(), sub[CLASSES].to_numpy())
 
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.formats.dicom import CT_IMAGE, dicom_bytes
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.holdout import split_by_group
 from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import rng, write_csv, write_files
 from inspect_mlebench.tables import read_csv
@@ -39,13 +39,6 @@ TRAIN_COLUMNS = [PATIENT, WEEKS, FVC, "Percent", "Age", "Sex", "SmokingStatus"]
 SCORED_WEEKS = 3  # upstream scores each patient's last three measured weeks
 
 
-def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
-    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
-    codes, uniques = pd.factorize(keys, sort=True)
-    order = np.argsort(codes, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
-
-
 def _scan_files(folder: Path) -> list[str]:
     """Every file under a patient's scan folder, as paths relative to the folder holding the patients."""
     if not folder.is_dir():
@@ -55,15 +48,7 @@ def _scan_files(folder: Path) -> list[str]:
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
     table = read_csv(raw / "train.csv")
-    rows_of = _rows_by_group(table[PATIENT])
-    train_groups, test_groups = train_test_split(np.arange(len(rows_of)), test_size=0.1, random_state=0)
-
-    def rows(groups: np.ndarray) -> pd.DataFrame:
-        return table.iloc[np.concatenate([rows_of[g] for g in groups])]
-
-    train, held_out = rows(train_groups), rows(test_groups)
-    if not set(train[PATIENT]).isdisjoint(held_out[PATIENT]):
-        raise ValueError("a patient landed on both sides of the split")
+    train, held_out = split_by_group(table, PATIENT, test_size=0.1, random_state=0)
     if held_out.duplicated([PATIENT, WEEKS]).any():
         raise ValueError("a held-out patient has two visits in one week; the answers grid needs one row per week")
 

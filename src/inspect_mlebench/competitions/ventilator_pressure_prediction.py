@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.holdout import split_by_group
 from inspect_mlebench.kit.synth import rng, write_csv
 from inspect_mlebench.tables import read_csv
 
@@ -38,28 +38,13 @@ DTYPES = {
 }
 
 
-def _rows_by_group(keys: pd.Series) -> list[np.ndarray]:
-    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
-    codes, uniques = pd.factorize(keys, sort=True)
-    order = np.argsort(codes, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
-
-
 def prepare(raw: Path, public: Path, private: Path) -> None:
     table = read_csv(raw / "train.csv", dtype=DTYPES)
-    # rows of each breath, breaths in sorted breath_id order; the split shuffles breaths, never rows
-    rows_of_breath = _rows_by_group(table[BREATH])
-    train_breaths, test_breaths = train_test_split(np.arange(len(rows_of_breath)), test_size=0.1, random_state=0)
-
-    def rows(breaths: np.ndarray) -> pd.DataFrame:
-        picked = np.concatenate([rows_of_breath[b] for b in breaths]) if len(breaths) else np.array([], dtype=int)
-        part = table.iloc[picked].copy()
-        part[ID] = np.arange(1, len(part) + 1)
-        return part
-
-    train, test = rows(train_breaths), rows(test_breaths)
-    if not set(train[BREATH]).isdisjoint(test[BREATH]):
-        raise ValueError("a breath landed on both sides of the split")
+    # the split shuffles breaths (in sorted breath_id order), never rows; each side is renumbered from 1
+    train, test = (
+        part.assign(**{ID: np.arange(1, len(part) + 1)})
+        for part in split_by_group(table, BREATH, test_size=0.1, random_state=0)
+    )
     public_test = test.drop(columns=[TARGET])
     sample = pd.DataFrame({ID: public_test[ID], TARGET: 0})
     train.to_csv(public / "train.csv", index=False, float_format=FLOAT_FORMAT)
@@ -96,25 +81,9 @@ def _converts(value: object) -> bool:
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """MAE of `pressure` over the test rows whose `u_out` is 0, rows paired after sorting both files by id."""
     checks.require_columns(submission, [ID, TARGET])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
-    try:
-        sub = submission.sort_values(ID).reset_index(drop=True)
-    except TypeError as err:  # ids of mixed kinds (numbers and text) cannot be sorted, so upstream fails here
-        raise InvalidSubmissionError(f"column '{ID}' mixes numbers and text, so it cannot be sorted") from err
-    ans = answers.sort_values(ID).reset_index(drop=True)
-    differ = np.asarray(sub[ID].to_numpy() != ans[ID].to_numpy())
-    if differ.any():
-        unknown = sub[ID][~sub[ID].isin(ans[ID])].unique()
-        dupes = sub[ID][sub[ID].duplicated()].unique()
-        detail = (
-            f"unknown id(s) such as {checks.examples(unknown)}"
-            if len(unknown)
-            else f"duplicated id(s) such as {checks.examples(dupes)}"
-        )
-        raise InvalidSubmissionError(f"ids in column '{ID}' do not match the test set's: {detail}")
-    if not pd.api.types.is_integer_dtype(sub[ID]):
-        lenient(f"column '{ID}' is not written as whole numbers; upstream compares the ids as parsed numbers")
+    checks.require_row_count(submission, answers)
+    sub, ans = checks.sorted_by_id(submission, answers, ID)
+    checks.warn_unless_integer_ids(submission, ID)
     scored = np.asarray(ans["u_out"].to_numpy() == 0)
     skipped = sub.loc[~scored, TARGET]
     if not np.isfinite(pd.to_numeric(skipped, errors="coerce").to_numpy(dtype=float)).all():

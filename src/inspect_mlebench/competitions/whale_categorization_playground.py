@@ -21,8 +21,6 @@ from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.formats.images import jpeg_bytes
 from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
-from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.media import place_files
 from inspect_mlebench.kit.synth import hex_ids, rng, write_csv, write_files
 from inspect_mlebench.tables import read_csv
@@ -68,23 +66,10 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
 
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     checks.require_exact_columns(submission, [IMAGE, WHALE])
-    if len(submission) != len(answers):
-        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
-    submitted, expected = set(submission[IMAGE]), set(answers[IMAGE])
-    if submitted != expected:
-        missing, unknown = expected - submitted, submitted - expected
-        parts = [f"{len(missing)} missing, e.g. {checks.examples(sorted(missing, key=str))}"] if missing else []
-        parts += [f"{len(unknown)} unknown, e.g. {checks.examples(sorted(unknown, key=str))}"] if unknown else []
-        raise InvalidSubmissionError(f"column '{IMAGE}' does not hold the test images: {'; '.join(parts)}")
+    checks.require_row_count(submission, answers)
+    checks.require_id_set(submission, answers, IMAGE)
     sub, ans = checks.align_by_id(submission, answers, IMAGE)
-    guesses = sub[WHALE].astype(str)
-    empty = sub[WHALE].isna().to_numpy()
-    if empty.any():  # upstream (pandas 2, which it was written for) reads an empty cell as the text 'nan'
-        lenient(
-            f"column '{WHALE}' has {int(empty.sum())} empty cell(s), e.g. for {checks.examples(sub[IMAGE][empty])}; "
-            "scored as the guess 'nan', as upstream does"
-        )
-        guesses = guesses.where(~empty, "nan")
+    guesses = checks.labels_as_upstream_text(sub[WHALE], WHALE, sub[IMAGE])
     return metrics.map_at_k(ans[WHALE].astype(str).to_numpy(), guesses.to_numpy(), k=K)
 
 

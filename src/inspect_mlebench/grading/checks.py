@@ -15,6 +15,7 @@ import pandas as pd
 
 from inspect_mlebench import tables
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
 
 MAX_EXAMPLES = 3
 
@@ -179,3 +180,67 @@ def comparable_labels(y_true: np.ndarray, y_pred: np.ndarray, column: str) -> No
         raise InvalidSubmissionError(
             f"column '{column}' holds labels that cannot be compared with the answers' labels: {detail}"
         ) from err
+
+
+def require_row_count(submission: pd.DataFrame, answers: pd.DataFrame) -> None:
+    """As many rows as the test set (graders whose upstream checks the count before anything else)."""
+    if len(submission) != len(answers):
+        raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+
+
+def require_id_set(submission: pd.DataFrame, answers: pd.DataFrame, column: str) -> None:
+    """The submission's ids in `column` are the test set's, as sets (upstream's `set(...) == set(...)` check)."""
+    submitted, expected = set(submission[column]), set(answers[column])
+    if submitted != expected:
+        missing, unknown = expected - submitted, submitted - expected
+        parts = [f"{len(missing)} missing, e.g. {examples(sorted(missing, key=str))}"] if missing else []
+        parts += [f"{len(unknown)} unknown, e.g. {examples(sorted(unknown, key=str))}"] if unknown else []
+        raise InvalidSubmissionError(f"column '{column}' does not hold the test set's ids: {'; '.join(parts)}")
+
+
+def sorted_by_id(submission: pd.DataFrame, answers: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both sides sorted by `column` (pandas' sort, as upstream's graders call it) and required to hold the same id
+    at every position, as upstream compares them before pairing rows by position."""
+    try:
+        sub = submission.sort_values(column).reset_index(drop=True)
+    except TypeError as err:  # ids of mixed kinds (numbers and text) cannot be sorted, so upstream fails here
+        raise InvalidSubmissionError(f"column '{column}' mixes numbers and text, so it cannot be sorted") from err
+    ans = answers.sort_values(column).reset_index(drop=True)
+    differ = np.asarray(sub[column].to_numpy() != ans[column].to_numpy())
+    if differ.any():
+        unknown = sub[column][~sub[column].isin(ans[column])].unique()
+        duplicated = sub[column][sub[column].duplicated()].unique()
+        detail = (
+            f"unknown id(s) such as {examples(unknown)}"
+            if len(unknown)
+            else f"duplicated id(s) such as {examples(duplicated)}"
+            if len(duplicated)
+            else f"first differences {examples(sub[column][differ].tolist())} where the test set has "
+            f"{examples(ans[column][differ])}"
+        )
+        raise InvalidSubmissionError(f"ids in column '{column}' do not match the test set's once sorted: {detail}")
+    return sub, ans
+
+
+def warn_unless_integer_ids(submission: pd.DataFrame, column: str) -> None:
+    """Ids written as `1.0` match upstream's parsed numbers, so they are scored, with a warning (invalid in strict
+    mode)."""
+    if not pd.api.types.is_integer_dtype(submission[column]):
+        lenient(
+            f"ids in column '{column}' are not written as whole numbers (e.g. 1.0); upstream compares parsed numbers"
+        )
+
+
+def labels_as_upstream_text(values: pd.Series, column: str, ids: pd.Series) -> pd.Series:
+    """Predicted labels as text the way upstream's `astype(str)` makes them under pandas 2 (which it was written
+    for): an empty cell becomes the text 'nan', scored as a wrong guess, with a warning (invalid in strict mode).
+    Under pandas 3 upstream's graders crash on such a cell instead."""
+    text = values.astype(str)
+    empty = values.isna().to_numpy()
+    if empty.any():
+        lenient(
+            f"column '{column}' has {int(empty.sum())} empty cell(s), e.g. for {examples(ids[empty])}; scored as the "
+            "guess 'nan', as upstream does"
+        )
+        text = text.where(~empty, "nan")
+    return text

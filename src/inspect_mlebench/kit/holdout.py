@@ -70,3 +70,29 @@ def prepare_holdout(spec: HoldoutSpec, raw: Path, public: Path, private: Path) -
         media = spec.media
         place_files(raw / media.source, train[spec.id_column], public / media.train, name=media.name)
         place_files(raw / media.source, test[spec.id_column], public / media.test, name=media.name)
+
+
+def rows_by_group(keys: pd.Series) -> list[np.ndarray]:
+    """Row positions of each group, groups in sorted key order and rows in file order (as pandas' groupby)."""
+    codes, uniques = pd.factorize(keys, sort=True)
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+
+
+def split_by_group(
+    table: pd.DataFrame, column: str, *, test_size: float | int, random_state: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) rows of `table` with whole groups on one side: `train_test_split` over the groups (in sorted
+    key order), each side's rows concatenated group by group in the split's order, as upstream's group-wise
+    preparers (molecules, patients, breaths) build them."""
+    groups = rows_by_group(table[column])
+    train_groups, test_groups = train_test_split(np.arange(len(groups)), test_size=test_size, random_state=random_state)
+
+    def rows(picked: np.ndarray) -> pd.DataFrame:
+        positions = np.concatenate([groups[g] for g in picked]) if len(picked) else np.array([], dtype=int)
+        return table.iloc[positions]
+
+    train, test = rows(train_groups), rows(test_groups)
+    if not set(train[column]).isdisjoint(test[column]):
+        raise HoldoutError(f"a value of '{column}' landed on both sides of the split")
+    return train, test
