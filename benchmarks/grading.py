@@ -72,6 +72,15 @@ REAL_TEST_ROWS: dict[str, int] = {
     "tensorflow2-question-answering": 61_474,  # 2 rows per test record, ~30,737 records; JSONL answers: not scaled
     "billion-word-imputation": 303_000,  # about 1% of 30,301,028 sentences (those of more than two words)
     "facebook-recruiting-iii-keyword-extraction": 603_420,  # 10% of 6,034,195 questions
+    "alaska2-image-steganalysis": 5_000,  # upstream holds out 5,000 covers
+    "cassava-leaf-disease-classification": 2_140,  # 10% of 21,397 images
+    "hotel-id-2021-fgvc8": 9_756,  # the held-out share of 97,556 images
+    "imet-2020-fgvc7": 21_318,  # the held-out share of 142,119 images
+    "petfinder-pawpularity-score": 992,  # 10% of 9,912 photos
+    "plant-pathology-2021-fgvc8": 3_727,  # 20% of 18,632 images
+    "statoil-iceberg-classifier-challenge": 321,  # 20% of 1,604 labelled images
+    "whale-categorization-playground": 2_536,  # 10% of 25,361 images
+    "osic-pulmonary-fibrosis-progression": 2_600,  # about 18 patients' weekly rows, as upstream holds them out
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
