@@ -113,6 +113,13 @@ CASES = [
         A(["a zz", "b c", ""], dtype=object),
         4 / 7,
     ),
+    # (azimuth, zenith): x axis vs y axis pi/2; +z vs -z pi; the same direction 0 -> mean pi/2
+    (
+        "mean_angular_error",
+        A([[0.0, np.pi / 2], [0.0, 0.0], [1.0, 1.0]]),
+        A([[np.pi / 2, np.pi / 2], [0.0, np.pi], [1.0, 1.0]]),
+        np.pi / 2,
+    ),
 ]
 
 
@@ -130,6 +137,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     metric = get_metric(name)
     if name == "multiclass_log_loss":
         truth = A([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    elif name == "mean_angular_error":
+        # directions whose dot product with themselves rounds to exactly 1 (arccos near 1 turns a rounding error of
+        # 1e-16 into an angle of 1e-8, as in upstream's formula; graded scores are rounded to 5 decimals)
+        truth = A([[0.0, 0.0], [1.0, 0.0], [0.0, np.pi / 2]])
     elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
         truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     elif name == "bias_weighted_auc":

@@ -418,6 +418,22 @@ def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 # micro F1 = 2 TP / (2 TP + FP + FN), and 0 when there is nothing to count (scikit-learn's zero_division default).
 
 
+# --- Mean angular error of directions (icecube-neutrinos-in-deep-ice) ---
+# Each row is a direction given as (azimuth, zenith) in radians. Both directions become unit vectors
+# (sin z cos a, sin z sin a, cos z); the angle between them is arccos of their dot product, clipped to [-1, 1]
+# against rounding; the score is the mean angle over rows (0: every direction exact, pi: every one opposite).
+
+
+def mean_angular_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean angle in radians between true and predicted directions; columns (azimuth, zenith)."""
+    az_t, zen_t = y_true[:, 0], y_true[:, 1]
+    az_p, zen_p = y_pred[:, 0], y_pred[:, 1]
+    dot = np.sin(zen_t) * np.sin(zen_p) * (np.cos(az_t) * np.cos(az_p) + np.sin(az_t) * np.sin(az_p)) + np.cos(
+        zen_t
+    ) * np.cos(zen_p)
+    return float(np.mean(np.arccos(np.clip(dot, -1.0, 1.0))))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -448,6 +464,8 @@ METRICS: dict[str, Metric] = {
     # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     # multilabel micro F1 of space-separated label sets
+    # famK: mean angle between (azimuth, zenith) directions, radians
+    "mean_angular_error": Metric(mean_angular_error, best=0.0),
 }
 
 
