@@ -81,6 +81,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "statoil-iceberg-classifier-challenge": 321,  # 20% of 1,604 labelled images
     "whale-categorization-playground": 2_536,  # 10% of 25,361 images
     "osic-pulmonary-fibrosis-progression": 2_600,  # about 18 patients' weekly rows, as upstream holds them out
+    "icecube-neutrinos-in-deep-ice": 13_195_392,  # 66 of 660 batches: about 10% of 131,953,924 events
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
@@ -92,6 +93,7 @@ SCALE_ID_COLUMNS: dict[str, str] = {
     "h-and-m-personalized-fashion-recommendations": "customer_id",
     "billion-word-imputation": "id",
     "facebook-recruiting-iii-keyword-extraction": "Id",
+    "icecube-neutrinos-in-deep-ice": "event_id",
 }
 DEFAULT_ROWS = 1_000_000
 

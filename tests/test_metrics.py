@@ -113,6 +113,21 @@ CASES = [
         A(["a zz", "b c", ""], dtype=object),
         4 / 7,
     ),
+    # (azimuth, zenith): x axis vs y axis pi/2; +z vs -z pi; the same direction 0 -> mean pi/2
+    (
+        "mean_angular_error",
+        A([[0.0, np.pi / 2], [0.0, 0.0], [1.0, 1.0]]),
+        A([[np.pi / 2, np.pi / 2], [0.0, np.pi], [1.0, 1.0]]),
+        np.pi / 2,
+    ),
+    # one trip: errors 0 and 1 degree of a meridian (d = R pi / 180 metres); P50 d/2, P95 0.95 d (linear
+    # interpolation) -> 0.725 d
+    (
+        "haversine_p50_p95_by_trip",
+        A([[10.0, 20.0], [10.0, 20.0]]),
+        A([[10.0, 20.0], [11.0, 20.0]]),
+        0.725 * 6_371_000.0 * np.pi / 180,
+    ),
 ]
 
 
@@ -130,6 +145,12 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     metric = get_metric(name)
     if name == "multiclass_log_loss":
         truth = A([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    elif name == "haversine_p50_p95_by_trip":
+        truth = A([[37.4, -122.1], [10.0, 20.0], [-33.9, 151.2]])
+    elif name == "mean_angular_error":
+        # directions whose dot product with themselves rounds to exactly 1 (arccos near 1 turns a rounding error of
+        # 1e-16 into an angle of 1e-8, as in upstream's formula; graded scores are rounded to 5 decimals)
+        truth = A([[0.0, 0.0], [1.0, 0.0], [0.0, np.pi / 2]])
     elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
         truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     elif name == "bias_weighted_auc":
