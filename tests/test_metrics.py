@@ -113,6 +113,14 @@ CASES = [
         A(["a zz", "b c", ""], dtype=object),
         4 / 7,
     ),
+    # famI lwlrap: row 1's one label ranked 3rd of 3 -> 1/3 (weight 1); row 2's labels ranked 1st (1) and 3rd (2/3)
+    # -> 5/6 (weight 2); row 3 has no label and is left out: (1/3 + 2 * 5/6) / 3
+    (
+        "lwlrap",
+        A([[1, 0, 0], [0, 1, 1], [0, 0, 0]]),
+        A([[0.1, 0.5, 0.2], [0.3, 0.2, 0.9], [0.5, 0.1, 0.2]]),
+        2 / 3,
+    ),
 ]
 
 
@@ -130,7 +138,7 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     metric = get_metric(name)
     if name == "multiclass_log_loss":
         truth = A([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
-    elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
+    elif name in ("mean_column_roc_auc", "rmsle_mean_columns", "lwlrap"):
         truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     elif name == "bias_weighted_auc":
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
