@@ -1,7 +1,8 @@
-"""Upstream parity of freesound-audio-tagging-2019 at the edges that matter for it, plus its metric by hand.
+"""Upstream parity of freesound-audio-tagging-2019 and tensorflow-speech-recognition-challenge at the edges that
+matter for each, plus the new metric by hand.
 
 Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
-mutations) with upstream's own grade function (openai/mle-bench at 783b15a, files read as its `grade_csv` reads
+mutations) with upstream's own grade functions (openai/mle-bench at 783b15a, files read as its `grade_csv` reads
 them, under pandas 2, rounded to 5 decimals; any exception there means invalid, None here).
 """
 
@@ -24,6 +25,8 @@ Frame = pd.DataFrame
 Mutation = Callable[[Frame], Frame]  # gold (the answers, as read by pandas) -> submission
 
 FREESOUND = "freesound-audio-tagging-2019"
+SPEECH = "tensorflow-speech-recognition-challenge"
+COMMANDS = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"}
 
 
 def _classes(gold: Frame) -> list[str]:
@@ -76,10 +79,34 @@ FREESOUND_CASES: list[tuple[str, Mutation, float | None]] = [
 ]
 
 
+def _labels(edit: Callable[[int, str], Any]) -> Mutation:
+    return lambda gold: gold.assign(label=[edit(i, v) for i, v in enumerate(gold["label"])])
+
+
+SPEECH_CASES: list[tuple[str, Mutation, float | None]] = [
+    # utils.prepare_for_accuracy_metric: same length, both columns, sorted ids equal, accuracy_score as parsed
+    ("gold", lambda g: g, 1.0),
+    ("sample_silence", _labels(lambda i, v: "silence"), 0.0),  # no test clip is labelled 'silence' (known issue)
+    ("twelve_classes", _labels(lambda i, v: v if v in COMMANDS else "unknown"), 0.2),
+    ("every_other_wrong", _labels(lambda i, v: v if i % 2 else "unknown"), 0.4),
+    ("one_number_among_words", _labels(lambda i, v: 5 if i == 0 else v), 0.8),
+    ("all_numbers", _labels(lambda i, v: i), None),
+    ("true_false", _labels(lambda i, v: "True" if i % 2 else "False"), None),
+    ("one_empty", _labels(lambda i, v: "" if i == 0 else v), None),
+    ("upper_case", _labels(lambda i, v: v.upper()), 0.0),
+    ("extra_column", lambda g: g.assign(extra=1), 1.0),
+    ("shuffled", lambda g: g.sample(frac=1, random_state=1), 1.0),
+    ("repeated_id", lambda g: pd.concat([g.iloc[1:], g.iloc[1:2]]), None),
+    ("unpadded_ids", lambda g: g.assign(fname=[f"clip_{i}.wav" for i in range(len(g))]), None),
+    ("missing_row", lambda g: g.iloc[1:], None),
+]
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("famI")
     prepare_synthetic(FREESOUND, root, seed=0, size=SIZE)
+    prepare_synthetic(SPEECH, root, seed=0, size=SIZE)
     return root
 
 
@@ -109,6 +136,46 @@ def test_freesound_matches_upstream(data_dir: Path, freesound_cases: Path, name:
     if expected is not None:
         assert result.score == pytest.approx(expected, abs=5e-6)
         assert not result.warnings
+
+
+def write_speech_cases(data_dir: Path, out: Path) -> list[Path]:
+    gold = pd.read_csv(data_dir / SPEECH / "prepared" / "private" / "test.csv").astype(object)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, mutate, _ in SPEECH_CASES:
+        path = out / f"{name}.csv"
+        mutate(gold).to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def speech_cases(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("famI-speech")
+    write_speech_cases(data_dir, out)
+    return out
+
+
+@pytest.mark.parametrize(("name", "expected"), [(n, e) for n, _, e in SPEECH_CASES])
+def test_speech_matches_upstream(data_dir: Path, speech_cases: Path, name: str, expected: float | None) -> None:
+    result = grade(SPEECH, speech_cases / f"{name}.csv", data_dir)
+    assert result.valid_submission is (expected is not None), result.invalid_reason
+    if expected is not None:
+        assert result.score == pytest.approx(expected, abs=5e-6)
+        assert not result.warnings
+
+
+def test_speech_split_keeps_raw_folder_labels(data_dir: Path) -> None:
+    prepared = data_dir / SPEECH / "prepared"
+    answers = pd.read_csv(prepared / "private" / "test.csv")
+    clips = sorted(p.name for p in (prepared / "public" / "test" / "audio").iterdir())
+    assert clips == [f"clip_{i:08d}.wav" for i in range(len(answers))]
+    assert list(answers["fname"]) == clips
+    assert {p.name for p in (prepared / "public").iterdir()} - {"description.md"} == {
+        "sample_submission.csv",
+        "train",
+        "test",
+    }
 
 
 def test_freesound_answers_are_zenodos_private_rows(data_dir: Path) -> None:
