@@ -1,5 +1,5 @@
-"""Upstream parity of freesound-audio-tagging-2019 and tensorflow-speech-recognition-challenge at the edges that
-matter for each, plus the new metric by hand.
+"""Upstream parity of freesound-audio-tagging-2019, tensorflow-speech-recognition-challenge and
+seti-breakthrough-listen at the edges that matter for each, plus the new metric by hand.
 
 Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
 mutations) with upstream's own grade functions (openai/mle-bench at 783b15a, files read as its `grade_csv` reads
@@ -26,6 +26,7 @@ Mutation = Callable[[Frame], Frame]  # gold (the answers, as read by pandas) -> 
 
 FREESOUND = "freesound-audio-tagging-2019"
 SPEECH = "tensorflow-speech-recognition-challenge"
+SETI = "seti-breakthrough-listen"
 COMMANDS = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"}
 
 
@@ -102,11 +103,35 @@ SPEECH_CASES: list[tuple[str, Mutation, float | None]] = [
 ]
 
 
+def _target(edit: Callable[[int, Any], Any]) -> Mutation:
+    return lambda gold: gold.assign(target=[edit(i, v) for i, v in enumerate(gold["target"])])
+
+
+SETI_CASES: list[tuple[str, Mutation, float | None]] = [
+    # utils.prepare_for_auroc_metric: both columns, same length, numeric, within [0, 1], sorted ids equal, sklearn AUC
+    ("gold", lambda g: g, 1.0),
+    ("sample_half", _target(lambda i, v: 0.5), 0.5),
+    ("inverse", _target(lambda i, v: 1 - int(v)), 0.0),
+    ("first_wrong", _target(lambda i, v: 1 - int(v) if i == 0 else v), 0.75),
+    ("booleans", _target(lambda i, v: "True" if int(v) else "False"), 1.0),
+    ("padded_number", _target(lambda i, v: " 0.5 " if i == 0 else v), 1.0),
+    ("above_one", _target(lambda i, v: 1.0000001 if i == 0 else v), None),
+    ("below_zero", _target(lambda i, v: -1e-9 if i == 0 else v), None),
+    ("nan", _target(lambda i, v: np.nan if i == 0 else v), None),
+    ("text", _target(lambda i, v: "abc" if i == 0 else v), None),
+    ("extra_column", lambda g: g.assign(extra="x"), 1.0),
+    ("repeated_id", lambda g: pd.concat([g.iloc[1:], g.iloc[1:2]]), None),
+    ("upper_ids", lambda g: g.assign(id=g["id"].str.upper()), None),
+    ("missing_row", lambda g: g.iloc[1:], None),
+]
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("famI")
     prepare_synthetic(FREESOUND, root, seed=0, size=SIZE)
     prepare_synthetic(SPEECH, root, seed=0, size=SIZE)
+    prepare_synthetic(SETI, root, seed=0, size=SIZE)
     return root
 
 
@@ -176,6 +201,44 @@ def test_speech_split_keeps_raw_folder_labels(data_dir: Path) -> None:
         "train",
         "test",
     }
+
+
+def write_seti_cases(data_dir: Path, out: Path) -> list[Path]:
+    gold = pd.read_csv(data_dir / SETI / "prepared" / "private" / "test.csv").astype(object)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, mutate, _ in SETI_CASES:
+        path = out / f"{name}.csv"
+        mutate(gold).to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def seti_cases(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("famI-seti")
+    write_seti_cases(data_dir, out)
+    return out
+
+
+@pytest.mark.parametrize(("name", "expected"), [(n, e) for n, _, e in SETI_CASES])
+def test_seti_matches_upstream(data_dir: Path, seti_cases: Path, name: str, expected: float | None) -> None:
+    result = grade(SETI, seti_cases / f"{name}.csv", data_dir)
+    assert result.valid_submission is (expected is not None), result.invalid_reason
+    if expected is not None:
+        assert result.score == pytest.approx(expected, abs=5e-6)
+        assert not result.warnings
+
+
+def test_seti_arrays_keep_their_folders(data_dir: Path) -> None:
+    prepared = data_dir / SETI / "prepared"
+    answers = pd.read_csv(prepared / "private" / "test.csv")
+    train = pd.read_csv(prepared / "public" / "train_labels.csv")
+    for ids, part in ((answers["id"], "test"), (train["id"], "train")):
+        arrays = [np.load(prepared / "public" / part / name[0] / f"{name}.npy") for name in ids]
+        assert all(a.shape == (6, 16, 16) and a.dtype == np.float16 for a in arrays)
+    assert (prepared / "public" / "old_leaky_data" / "train_labels_old.csv").is_file()
+    assert set(answers["id"]).isdisjoint(train["id"])
 
 
 def test_freesound_answers_are_zenodos_private_rows(data_dir: Path) -> None:
