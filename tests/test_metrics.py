@@ -127,6 +127,13 @@ CASES = [
         A([[10.0, 20.0], [10.0, 20.0]]),
         A([[10.0, 20.0], [11.0, 20.0]]),
         0.725 * 6_371_000.0 * np.pi / 180,
+    # famI lwlrap: row 1's one label ranked 3rd of 3 -> 1/3 (weight 1); row 2's labels ranked 1st (1) and 3rd (2/3)
+    # -> 5/6 (weight 2); row 3 has no label and is left out: (1/3 + 2 * 5/6) / 3
+    (
+        "lwlrap",
+        A([[1, 0, 0], [0, 1, 1], [0, 0, 0]]),
+        A([[0.1, 0.5, 0.2], [0.3, 0.2, 0.9], [0.5, 0.1, 0.2]]),
+        2 / 3,
     ),
 ]
 
@@ -151,7 +158,7 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         # directions whose dot product with themselves rounds to exactly 1 (arccos near 1 turns a rounding error of
         # 1e-16 into an angle of 1e-8, as in upstream's formula; graded scores are rounded to 5 decimals)
         truth = A([[0.0, 0.0], [1.0, 0.0], [0.0, np.pi / 2]])
-    elif name == "mean_column_roc_auc" or name == "rmsle_mean_columns":
+    elif name in ("mean_column_roc_auc", "rmsle_mean_columns", "lwlrap"):
         truth = A([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     elif name == "bias_weighted_auc":
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])

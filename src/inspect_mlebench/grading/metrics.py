@@ -458,6 +458,22 @@ def haversine_p50_p95_by_trip(y_true: np.ndarray, y_pred: np.ndarray, *, groups:
     return float(np.mean(scores))
 
 
+# --- famI: label-weighted label-ranking average precision (freesound-audio-tagging-2019) --------------------------
+
+
+def lwlrap(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Label-weighted label-ranking average precision: scikit-learn's label-ranking average precision with each row
+    weighted by its number of true labels (so every true label counts once); rows with no true label are left out.
+    `y_true` is a 0/1 matrix (rows x classes), `y_pred` the scores in the same layout."""
+    truth = np.asarray(y_true, dtype=float) > 0
+    scores = np.asarray(y_pred, dtype=float)
+    weight = truth.sum(axis=1)
+    rows = np.flatnonzero(weight > 0)
+    return float(
+        _sklearn().label_ranking_average_precision_score(truth[rows], scores[rows], sample_weight=weight[rows])
+    )
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -492,6 +508,8 @@ METRICS: dict[str, Metric] = {
     "mean_angular_error": Metric(mean_angular_error, best=0.0),
     # famK: per-trip mean of the median and 95th percentile of haversine errors (metres), averaged over trips
     "haversine_p50_p95_by_trip": Metric(haversine_p50_p95_by_trip, best=0.0),
+    # famI: label-weighted label-ranking average precision over a 0/1 class matrix (freesound-audio-tagging-2019)
+    "lwlrap": Metric(lwlrap, best=1.0),
 }
 
 
