@@ -127,7 +127,8 @@ CASES = [
         A([[10.0, 20.0], [10.0, 20.0]]),
         A([[10.0, 20.0], [11.0, 20.0]]),
         0.725 * 6_371_000.0 * np.pi / 180,
-    # famI lwlrap: row 1's one label ranked 3rd of 3 -> 1/3 (weight 1); row 2's labels ranked 1st (1) and 3rd (2/3)
+    ),
+    # lwlrap: row 1's one label ranked 3rd of 3 -> 1/3 (weight 1); row 2's labels ranked 1st (1) and 3rd (2/3)
     # -> 5/6 (weight 2); row 3 has no label and is left out: (1/3 + 2 * 5/6) / 3
     (
         "lwlrap",
