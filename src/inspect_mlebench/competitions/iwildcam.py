@@ -1,0 +1,225 @@
+"""iWildCam (FGVC6 2019): camera-trap JPEGs, one animal class per image, the hold-out made of whole camera locations.
+
+Facts from openai/mle-bench at commit 783b15a. Kaggle's 2019 download holds `train.csv` (category_id, date_captured,
+file_name, frame_num, id, location, rights_holder, seq_id, seq_num_frames, width, height), `test.csv`,
+`sample_submission.csv`, `train_images.zip` and `test_images.zip` (JPEGs named `<id>.jpg` at the archive's root).
+Upstream keeps only the labelled train images: it splits their distinct locations (in order of first appearance)
+with `train_test_split(test_size=0.1, random_state=8)`, so no camera site is on both sides, and re-zips the images.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from inspect_mlebench.formats.archives import write_zip
+from inspect_mlebench.formats.images import jpeg_bytes
+from inspect_mlebench.grading import checks, metrics
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.kit.media import rezip
+from inspect_mlebench.kit.synth import rng, write_csv
+from inspect_mlebench.tables import read_csv
+
+ID, TARGET = "Id", "Category"
+YEARS = (2019,)
+COMPETITION = {2019: "iwildcam-2019-fgvc6"}
+# 2019: 10% of the locations go to the test side (upstream's seed 8 was picked for a share of images near 44%).
+LOCATION_TEST_SIZE_2019, LOCATION_SEED_2019 = 0.1, 8
+COLUMNS_2019 = [
+    "category_id",
+    "date_captured",
+    "file_name",
+    "frame_num",
+    "id",
+    "location",
+    "rights_holder",
+    "seq_id",
+    "seq_num_frames",
+    "width",
+    "height",
+]
+# Kaggle's 2019 classes: 0 means an empty frame; the other ids are the species seen in the training locations.
+CATEGORIES_2019 = [0, 1, 3, 8, 10, 11, 13, 14, 16, 17, 18, 19, 22]
+
+
+def _check_year(year: int) -> None:
+    if year not in YEARS:
+        raise ValueError(f"iwildcam: unknown year {year}; known: {YEARS}")
+
+
+# --- preparation -------------------------------------------------------------------------------------------------
+
+
+def _split_locations_2019(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) rows in file order; the test side holds the rows of the held-out locations."""
+    locations = table["location"].unique()
+    _, test_locations = train_test_split(locations, test_size=LOCATION_TEST_SIZE_2019, random_state=LOCATION_SEED_2019)
+    held_out = table["location"].isin(test_locations).to_numpy()
+    return table[~held_out], table[held_out]
+
+
+def _prepare_2019(raw: Path, public: Path, private: Path) -> None:
+    original = read_csv(raw / "train.csv")
+    train, answers = _split_locations_2019(original)
+    test = answers.drop(columns=["category_id"])
+    assert set(train["id"]).isdisjoint(test["id"]), "train and test ids overlap"
+    assert set(train["location"]).isdisjoint(test["location"]), "a location is on both sides"
+
+    answers.to_csv(private / "test.csv", index=False)
+    answers[["id", "category_id"]].rename(columns={"id": ID, "category_id": TARGET}).to_csv(
+        private / "answers.csv", index=False
+    )
+    train.to_csv(public / "train.csv", index=False)
+    test.to_csv(public / "test.csv", index=False)
+    # Upstream writes the sample with the row labels of Kaggle's train.csv as a first, unnamed column.
+    sample = pd.DataFrame({ID: test["id"], TARGET: 0})
+    sample.to_csv(public / "sample_submission.csv", index=True)
+
+    # Images are streamed from Kaggle's zip into the new archives (never extracted: the real one is about 45 GB).
+    with zipfile.ZipFile(raw / "train_images.zip") as source:
+        for ids, name in ((train["id"], "train_images.zip"), (test["id"], "test_images.zip")):
+            rezip(source, ((f"{i}.jpg", f"{i}.jpg") for i in ids), public / name)
+
+
+def prepare(raw: Path, public: Path, private: Path, *, year: int) -> None:
+    _check_year(year)
+    _prepare_2019(raw, public, private)
+
+
+def gold(public: Path, private: Path, *, year: int) -> pd.DataFrame:
+    """The answers are already a submission (Id, Category); the sample adds an unnamed index column."""
+    _check_year(year)
+    return read_csv(private / "answers.csv")
+
+
+# --- grading -----------------------------------------------------------------------------------------------------
+
+
+def _as_python_ints(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Each label through Python's `int()`, as upstream converts them: whole-number floats and digit strings pass,
+    fractions are truncated (with a warning; invalid in strict mode), anything `int()` refuses is invalid."""
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return np.asarray([int(v) for v in values.to_numpy()]) if len(values) else np.asarray([], dtype=int)
+    converted = []
+    for position, value in enumerate(values.tolist()):
+        try:
+            converted.append(int(value))
+        except (ValueError, TypeError, OverflowError) as err:
+            raise InvalidSubmissionError(
+                f"column '{TARGET}' must hold whole-number class ids; {value!r} (id {ids.iloc[position]!r}) is not"
+            ) from err
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.to_numpy(dtype=float)
+        fractional = numbers != np.trunc(numbers)
+        if fractional.any():
+            lenient(
+                f"column '{TARGET}' holds fractional class ids, e.g. for {checks.examples(ids[fractional])}; "
+                "truncated to whole numbers, as upstream's int() does"
+            )
+    return np.asarray(converted)
+
+
+def _note_ignored_columns(submission: pd.DataFrame) -> None:
+    """Upstream grades Id and Category and ignores every other column. The sample's own unnamed row-label column
+    passes silently; any other extra column, or that one with empty cells, is a warning (invalid in strict mode)."""
+    ignored = [
+        str(c)
+        for c in submission.columns
+        if c not in (ID, TARGET) and not (str(c).startswith("Unnamed:") and submission[c].notna().all())
+    ]
+    if ignored:
+        lenient(f"column(s) {checks.examples(ignored)} are not graded (only '{ID}' and '{TARGET}' are), as upstream")
+
+
+def grade(submission: pd.DataFrame, answers: pd.DataFrame, *, year: int) -> float:
+    _check_year(year)
+    checks.require_row_count(submission, answers)
+    checks.require_columns(submission, [ID, TARGET])
+    _note_ignored_columns(submission)
+    sub, ans = checks.sorted_by_id(submission, answers, ID)
+    y_true = np.asarray([int(v) for v in ans[TARGET]])
+    y_pred = _as_python_ints(sub[TARGET], sub[ID])
+    return metrics.macro_f1(y_true, y_pred)
+
+
+# --- synthetic data ----------------------------------------------------------------------------------------------
+
+WIDTH, HEIGHT = 32, 24
+
+
+def _frame(gen: np.random.Generator, category: int, palette: dict[int, np.ndarray]) -> bytes:
+    """A dim background with noise; an animal is a blob whose colour tells its class (0: nothing there)."""
+    pixels = np.full((HEIGHT, WIDTH, 3), 90.0) + gen.normal(0, 12, (HEIGHT, WIDTH, 3))
+    if category != 0:
+        top, left = int(gen.integers(0, HEIGHT - 10)), int(gen.integers(0, WIDTH - 12))
+        pixels[top : top + 10, left : left + 12] = palette[category] + gen.normal(0, 8, 3)
+    return jpeg_bytes(pixels)
+
+
+def _uuid_ids(gen: np.random.Generator, n: int) -> list[str]:
+    """Ids in the download's form, e.g. `5998cfa4-23d2-11e8-a6a3-ec086b02610b` (only the first block varies)."""
+    firsts = gen.choice(16**8, size=n, replace=False)
+    return [f"{int(f):08x}-23d2-11e8-a6a3-ec086b02610b" for f in firsts]
+
+
+def _synthesize_2019(out: Path, seed: int, size: int) -> None:
+    gen = rng(seed, COMPETITION[2019])
+    n_locations = max(20, size // 6)
+    n_test = max(6, size // 5)
+    ids = _uuid_ids(gen, size + n_test)
+    palette = {c: gen.uniform(20, 235, 3) for c in CATEGORIES_2019}
+    # Every location sees empty frames and a few species, so the held-out locations hold several classes.
+    categories = np.where(gen.random(size) < 0.3, 0, gen.choice(CATEGORIES_2019[1:], size))
+    locations = gen.integers(0, n_locations * 4, n_locations)[gen.integers(0, n_locations, size)]
+
+    def table(rows: slice, cats: np.ndarray | None, locs: np.ndarray) -> pd.DataFrame:
+        chosen = ids[rows]
+        n = len(chosen)
+        frame = pd.DataFrame(
+            {
+                "date_captured": [
+                    f"20{int(y):02d}-{int(m):02d}-{int(d):02d} {int(h):02d}:{int(mi):02d}:{int(s):02d}"
+                    for y, m, d, h, mi, s in zip(
+                        gen.integers(11, 15, n),
+                        gen.integers(1, 13, n),
+                        gen.integers(1, 29, n),
+                        gen.integers(0, 24, n),
+                        gen.integers(0, 60, n),
+                        gen.integers(0, 60, n),
+                        strict=True,
+                    )
+                ],
+                "file_name": [f"{i}.jpg" for i in chosen],
+                "frame_num": gen.integers(1, 4, n),
+                "id": chosen,
+                "location": locs,
+                "rights_holder": gen.choice(["Justin Brown", "Erin Boydston"], n),
+                "seq_id": [f"{int(v):08x}-5567-11e8-9be7-dca9047ef277" for v in gen.integers(0, 16**8, n)],
+                "seq_num_frames": 3,
+                "width": 1024,
+                "height": 747,
+            }
+        )
+        if cats is not None:
+            frame.insert(0, "category_id", cats)
+        return frame
+
+    write_csv(table(slice(0, size), categories, locations), out / "train.csv")
+    test_locations = gen.integers(1000, 1100, n_test)
+    test = table(slice(size, size + n_test), None, test_locations)
+    write_csv(test, out / "test.csv")
+    write_csv(pd.DataFrame({"Id": test["id"], "Predicted": 0}), out / "sample_submission.csv")
+    test_cats = gen.choice(CATEGORIES_2019, n_test)
+    parts = (("train_images.zip", ids[:size], categories), ("test_images.zip", ids[size:], test_cats))
+    for name, chosen, cats in parts:
+        write_zip(out / name, ((f"{i}.jpg", _frame(gen, int(c), palette)) for i, c in zip(chosen, cats, strict=True)))
+
+
+def synthesize(out: Path, seed: int, size: int, *, year: int) -> None:
+    _check_year(year)
+    _synthesize_2019(out, seed, size)

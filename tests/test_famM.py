@@ -1,0 +1,120 @@
+"""Upstream parity of iwildcam-2019-fgvc6 at the edges that matter for it.
+
+Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
+mutations) with upstream's own grade function (openai/mle-bench at 783b15a under pandas 2, read as its `grade_csv`
+reads them, rounded to 5 decimals; any exception there means invalid, None here).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inspect_mlebench.data.prepare import prepare_synthetic
+from inspect_mlebench.grading import grade
+
+SIZE = 40
+IWILDCAM_2019 = "iwildcam-2019-fgvc6"
+Frame = pd.DataFrame
+Mutation = Callable[[Frame], Frame]  # gold (Id, Category, read as text) -> submission
+
+
+def _set(values: Callable[[Frame], Any]) -> Mutation:
+    return lambda gold: gold.assign(Category=values(gold))
+
+
+def _cell(value: str) -> Mutation:
+    def mutate(gold: Frame) -> Frame:
+        out = gold.copy()
+        out.loc[out.index[0], "Category"] = value
+        return out
+
+    return mutate
+
+
+def _half_wrong(gold: Frame) -> Frame:
+    return gold.assign(Category=[v if i % 2 == 0 else "0" for i, v in enumerate(gold["Category"])])
+
+
+CASES: list[tuple[str, Mutation, float | None]] = [
+    # rows must number as the test set's, Id and Category present, sorted ids equal; labels through int()
+    ("gold", lambda g: g, 1.0),
+    ("shuffled", lambda g: g.sample(frac=1, random_state=1), 1.0),
+    ("half_wrong", _half_wrong, 0.41333),
+    ("all_empty_class", _set(lambda g: "0"), 0.05714),
+    ("float_labels", _set(lambda g: g["Category"] + ".0"), 1.0),
+    ("fractions_truncated", _set(lambda g: g["Category"] + ".9"), 1.0),
+    ("padded_digits", _set(lambda g: " " + g["Category"]), 1.0),
+    ("float_text_among_ints", _cell("3.0"), 0.77778),  # the column reads as floats,
+    ("unknown_class", _cell("99"), 0.77778),
+    ("negative_class", _cell("-5"), 0.77778),
+    ("one_empty", _cell(""), None),
+    ("one_inf", _cell("inf"), None),
+    ("one_huge", _cell("1e30"), None),
+    ("text", _cell("deer"), None),
+    ("extra_column", lambda g: g.assign(extra="x"), 1.0),
+    ("missing_row", lambda g: g.iloc[1:], None),
+    ("extra_row", lambda g: pd.concat([g, g.iloc[:1]]), None),
+    ("repeated_id", lambda g: g.assign(Id=[*g["Id"].iloc[:-1], g["Id"].iloc[0]]), None),
+    ("upper_case_ids", lambda g: g.assign(Id=g["Id"].str.upper()), None),
+    ("renamed_category", lambda g: g.rename(columns={"Category": "Predicted"}), None),
+]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("famM")
+    prepare_synthetic(IWILDCAM_2019, root, seed=0, size=SIZE)
+    return root
+
+
+def _gold(data_dir: Path) -> Frame:
+    return pd.read_csv(data_dir / IWILDCAM_2019 / "prepared/private/answers.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_iwildcam_2019_matches_upstream(
+    data_dir: Path, tmp_path: Path, name: str, mutate: Mutation, expected: float | None
+) -> None:
+    path = tmp_path / "submission.csv"
+    mutate(_gold(data_dir)).to_csv(path, index=False)
+    report = grade(IWILDCAM_2019, path, data_dir)
+    assert report.score == expected, report.invalid_reason
+
+
+def test_iwildcam_2019_sloppy_but_scored_is_lenient(data_dir: Path, tmp_path: Path) -> None:
+    for name, mutate in (("fractions", _set(lambda g: g["Category"] + ".9")), ("extra", lambda g: g.assign(x=1))):
+        path = tmp_path / f"{name}.csv"
+        mutate(_gold(data_dir)).to_csv(path, index=False)
+        assert grade(IWILDCAM_2019, path, data_dir).warnings
+        assert not grade(IWILDCAM_2019, path, data_dir, mode="strict").valid_submission
+
+
+def test_iwildcam_2019_sample_keeps_upstreams_index_column(data_dir: Path) -> None:
+    public = data_dir / IWILDCAM_2019 / "prepared" / "public"
+    sample = pd.read_csv(public / "sample_submission.csv")
+    assert list(sample.columns) == ["Unnamed: 0", "Id", "Category"]
+    assert (sample["Category"] == 0).all()
+    report = grade(IWILDCAM_2019, public / "sample_submission.csv", data_dir, mode="strict")
+    assert report.valid_submission
+    assert not report.warnings
+    test = pd.read_csv(public / "test.csv")
+    with zipfile.ZipFile(public / "test_images.zip") as z:
+        assert sorted(z.namelist()) == sorted(f"{i}.jpg" for i in test["id"])
+    train = pd.read_csv(public / "train.csv")
+    assert set(train["location"]).isdisjoint(test["location"])
+
+
+def test_macro_f1_by_hand() -> None:
+    from inspect_mlebench.grading.metrics import macro_f1
+
+    # class 0: TP 1, FP 1, FN 0 -> F1 2/3; class 1: TP 1, FP 0, FN 1 -> F1 2/3; class 2: TP 1 -> 1
+    truth = np.array([0, 1, 1, 2])
+    pred = np.array([0, 0, 1, 2])
+    assert macro_f1(truth, pred) == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)
