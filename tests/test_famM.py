@@ -1,4 +1,4 @@
-"""Upstream parity of iwildcam-2019-fgvc6 at the edges that matter for it.
+"""Upstream parity of iwildcam-2019-fgvc6 and iwildcam-2020-fgvc7 at the edges that matter for them.
 
 Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
 mutations) with upstream's own grade function (openai/mle-bench at 783b15a under pandas 2, read as its `grade_csv`
@@ -7,6 +7,7 @@ reads them, rounded to 5 decimals; any exception there means invalid, None here)
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from inspect_mlebench.grading import grade
 
 SIZE = 40
 IWILDCAM_2019 = "iwildcam-2019-fgvc6"
+IWILDCAM_2020 = "iwildcam-2020-fgvc7"
 Frame = pd.DataFrame
 Mutation = Callable[[Frame], Frame]  # gold (Id, Category, read as text) -> submission
 
@@ -67,15 +69,31 @@ CASES: list[tuple[str, Mutation, float | None]] = [
 ]
 
 
+CASES_2020: list[tuple[str, Mutation, float | None]] = [
+    # upstream's shared accuracy helper: same length, both columns, sorted ids equal; sklearn's accuracy as parsed
+    ("gold", lambda g: g, 1.0),
+    ("half_wrong", _half_wrong, 0.5),
+    ("float_labels", _set(lambda g: g["Category"] + ".0"), 1.0),
+    ("fractions", _set(lambda g: g["Category"] + ".9"), None),
+    ("text", _cell("deer"), None),
+    ("one_empty", _cell(""), None),
+    ("unknown_class", _cell("675"), 0.9),
+    ("extra_column", lambda g: g.assign(extra="x"), 1.0),
+    ("repeated_id", lambda g: g.assign(Id=[*g["Id"].iloc[:-1], g["Id"].iloc[0]]), None),
+    ("missing_row", lambda g: g.iloc[1:], None),
+]
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("famM")
     prepare_synthetic(IWILDCAM_2019, root, seed=0, size=SIZE)
+    prepare_synthetic(IWILDCAM_2020, root, seed=0, size=SIZE)
     return root
 
 
-def _gold(data_dir: Path) -> Frame:
-    return pd.read_csv(data_dir / IWILDCAM_2019 / "prepared/private/answers.csv", dtype=str, keep_default_na=False)
+def _gold(data_dir: Path, cid: str = IWILDCAM_2019) -> Frame:
+    return pd.read_csv(data_dir / cid / "prepared/private/answers.csv", dtype=str, keep_default_na=False)
 
 
 @pytest.mark.parametrize(("name", "mutate", "expected"), CASES, ids=[c[0] for c in CASES])
@@ -86,6 +104,28 @@ def test_iwildcam_2019_matches_upstream(
     mutate(_gold(data_dir)).to_csv(path, index=False)
     report = grade(IWILDCAM_2019, path, data_dir)
     assert report.score == expected, report.invalid_reason
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), CASES_2020, ids=[c[0] for c in CASES_2020])
+def test_iwildcam_2020_matches_upstream(
+    data_dir: Path, tmp_path: Path, name: str, mutate: Mutation, expected: float | None
+) -> None:
+    path = tmp_path / "submission.csv"
+    mutate(_gold(data_dir, IWILDCAM_2020)).to_csv(path, index=False)
+    report = grade(IWILDCAM_2020, path, data_dir)
+    assert report.score == expected, report.invalid_reason
+
+
+def test_iwildcam_2020_json_sides(data_dir: Path) -> None:
+    public = data_dir / IWILDCAM_2020 / "prepared" / "public"
+    train = json.loads((public / "iwildcam2020_train_annotations.json").read_text())
+    test = json.loads((public / "iwildcam2020_test_information.json").read_text())
+    assert list(train) == ["annotations", "images", "categories", "info"]
+    assert list(test) == ["images", "categories", "info"]
+    test_ids = {image["id"] for image in test["images"]}
+    assert test_ids.isdisjoint(a["image_id"] for a in train["annotations"])
+    assert {p.stem for p in (public / "test").iterdir()} == test_ids
+    assert {i["location"] for i in train["images"]}.isdisjoint(i["location"] for i in test["images"])
 
 
 def test_iwildcam_2019_sloppy_but_scored_is_lenient(data_dir: Path, tmp_path: Path) -> None:
