@@ -1,4 +1,5 @@
-"""Upstream parity of iwildcam-2019-fgvc6 and iwildcam-2020-fgvc7 at the edges that matter for them.
+"""Upstream parity of iwildcam-2019-fgvc6, iwildcam-2020-fgvc7 and inaturalist-2019-fgvc6 at the edges that matter
+for them, plus top1_error by hand.
 
 Every expected score below was measured on exactly these files (synthetic data of size 40, seed 0, the same
 mutations) with upstream's own grade function (openai/mle-bench at 783b15a under pandas 2, read as its `grade_csv`
@@ -8,6 +9,7 @@ reads them, rounded to 5 decimals; any exception there means invalid, None here)
 from __future__ import annotations
 
 import json
+import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ from inspect_mlebench.grading import grade
 SIZE = 40
 IWILDCAM_2019 = "iwildcam-2019-fgvc6"
 IWILDCAM_2020 = "iwildcam-2020-fgvc7"
+INATURALIST = "inaturalist-2019-fgvc6"
 Frame = pd.DataFrame
 Mutation = Callable[[Frame], Frame]  # gold (Id, Category, read as text) -> submission
 
@@ -84,11 +87,28 @@ CASES_2020: list[tuple[str, Mutation, float | None]] = [
 ]
 
 
+CASES_INAT: list[tuple[str, Mutation, float | None]] = [
+    # same length, id and predicted, sorted ids equal; a Python int as is, text by its first token; 1 - accuracy
+    ("gold", lambda g: g, 0.0),
+    ("top5_text", lambda g: g.assign(predicted=[f"{v} 5 7" for v in g["predicted"]]), 0.0),
+    ("wrong_first_of_five", lambda g: g.assign(predicted=[f"5 {v}" for v in g["predicted"]]), 1.0),
+    ("half_wrong", lambda g: g.assign(predicted=[v if i % 2 else "5" for i, v in enumerate(g["predicted"])]), 0.55556),
+    ("float_labels", lambda g: g.assign(predicted=g["predicted"] + ".0"), None),
+    ("one_empty", lambda g: g.assign(predicted=["", *g["predicted"].iloc[1:]]), None),
+    ("text_first_token", lambda g: g.assign(predicted=["x 3", *g["predicted"].iloc[1:]]), None),
+    ("float_ids", lambda g: g.assign(id=g["id"] + ".0"), 0.0),
+    ("zero_padded_ids", lambda g: g.assign(id=["00" + v for v in g["id"]]), 0.0),
+    ("repeated_id", lambda g: g.assign(id=[*g["id"].iloc[:-1], g["id"].iloc[0]]), None),
+    ("missing_row", lambda g: g.iloc[1:], None),
+]
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("famM")
     prepare_synthetic(IWILDCAM_2019, root, seed=0, size=SIZE)
     prepare_synthetic(IWILDCAM_2020, root, seed=0, size=SIZE)
+    prepare_synthetic(INATURALIST, root, seed=0, size=SIZE)
     return root
 
 
@@ -114,6 +134,29 @@ def test_iwildcam_2020_matches_upstream(
     mutate(_gold(data_dir, IWILDCAM_2020)).to_csv(path, index=False)
     report = grade(IWILDCAM_2020, path, data_dir)
     assert report.score == expected, report.invalid_reason
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), CASES_INAT, ids=[c[0] for c in CASES_INAT])
+def test_inaturalist_matches_upstream(
+    data_dir: Path, tmp_path: Path, name: str, mutate: Mutation, expected: float | None
+) -> None:
+    path = tmp_path / "submission.csv"
+    mutate(_gold(data_dir, INATURALIST)).to_csv(path, index=False)
+    report = grade(INATURALIST, path, data_dir)
+    assert report.score == expected, report.invalid_reason
+
+
+def test_inaturalist_tars_and_json(data_dir: Path) -> None:
+    public = data_dir / INATURALIST / "prepared" / "public"
+    test = json.loads((public / "test2019.json").read_text())
+    assert sorted(test) == ["images", "info", "licenses"]
+    names = {im["file_name"] for im in test["images"]}
+    assert all(n.startswith("test2019/") for n in names)
+    with tarfile.open(public / "test2019.tar.gz") as tar:  # a plain tar despite the name, as upstream writes it
+        assert {"test2019/" + m for m in tar.getnames()} == names
+    train = json.loads((public / "train2019.json").read_text())
+    with tarfile.open(public / "train_val2019.tar.gz") as tar:
+        assert {"train_val2019/" + m for m in tar.getnames()} == {im["file_name"] for im in train["images"]}
 
 
 def test_iwildcam_2020_json_sides(data_dir: Path) -> None:
@@ -149,6 +192,12 @@ def test_iwildcam_2019_sample_keeps_upstreams_index_column(data_dir: Path) -> No
         assert sorted(z.namelist()) == sorted(f"{i}.jpg" for i in test["id"])
     train = pd.read_csv(public / "train.csv")
     assert set(train["location"]).isdisjoint(test["location"])
+
+
+def test_top1_error_by_hand() -> None:
+    from inspect_mlebench.grading.metrics import top1_error
+
+    assert top1_error(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 0, 4, 0])) == pytest.approx(2 / 5)
 
 
 def test_macro_f1_by_hand() -> None:

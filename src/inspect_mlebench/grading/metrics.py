@@ -97,6 +97,11 @@ def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return accuracy(y_true, y_pred)
 
 
+def top1_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of wrong class labels, 1 - accuracy (iNaturalist 2019's top-1 error)."""
+    return 1.0 - accuracy(y_true, y_pred)
+
+
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(_sklearn().f1_score(_column(y_true), _column(y_pred), average="macro"))
 
@@ -448,6 +453,8 @@ METRICS: dict[str, Metric] = {
     # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     # multilabel micro F1 of space-separated label sets
+    # famM: top-1 classification error, 1 - accuracy (inaturalist-2019-fgvc6)
+    "top1_error": Metric(top1_error, best=0.0, kind="label"),
 }
 
 
