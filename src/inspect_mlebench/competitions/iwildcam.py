@@ -98,7 +98,8 @@ def _prepare_2019(raw: Path, public: Path, private: Path) -> None:
     # Images are streamed from Kaggle's zip into the new archives (never extracted: the real one is about 45 GB).
     with zipfile.ZipFile(raw / "train_images.zip") as source:
         for ids, name in ((train["id"], "train_images.zip"), (test["id"], "test_images.zip")):
-            rezip(source, ((f"{i}.jpg", f"{i}.jpg") for i in ids), public / name)
+            # Kaggle's train.csv repeats a few rows (16 more rows than images): one image per id in the archive
+            rezip(source, ((f"{i}.jpg", f"{i}.jpg") for i in pd.unique(ids)), public / name)
 
 
 def _locations_2020(images: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -294,7 +295,9 @@ def _synthesize_2019(out: Path, seed: int, size: int) -> None:
             frame.insert(0, "category_id", cats)
         return frame
 
-    write_csv(table(slice(0, size), categories, locations), out / "train.csv")
+    train = table(slice(0, size), categories, locations)
+    # as in Kaggle's file, a few rows appear twice (the same image id)
+    write_csv(pd.concat([train, train.iloc[[1]]]).sort_values("date_captured", kind="stable"), out / "train.csv")
     test_locations = gen.integers(1000, 1100, n_test)
     test = table(slice(size, size + n_test), None, test_locations)
     write_csv(test, out / "test.csv")
