@@ -34,6 +34,7 @@ CASES = [
     # column 1: log1p gives [0, 1] vs [0, 0] -> sqrt(1/2); column 2 exact -> 0; mean of the two
     ("rmsle_mean_columns", A([[0.0, 1.0], [math.e - 1, 2.0]]), A([[0.0, 1.0], [0.0, 2.0]]), math.sqrt(0.5) / 2),
     ("accuracy", A(["a", "b", "c", "d"]), A(["a", "b", "x", "d"]), 0.75),
+    ("top1_error", A([3, 7, 7, 1]), A([3, 7, 2, 0]), 0.5),  # 2 of 4 wrong
     # observed disagreement 1 vs expected 2 (histograms [2,2] and [1,3]) -> 1 - 1/2
     ("quadratic_weighted_kappa", A([0, 0, 1, 1]), A([0, 1, 1, 1]), 0.5),
     ("micro_f1", A(["a", "b"]), A(["a", "c"]), 0.5),

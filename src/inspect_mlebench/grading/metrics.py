@@ -97,6 +97,11 @@ def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return accuracy(y_true, y_pred)
 
 
+def top1_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of wrong class labels, 1 - accuracy (iNaturalist 2019's top-1 error)."""
+    return 1.0 - accuracy(y_true, y_pred)
+
+
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(_sklearn().f1_score(_column(y_true), _column(y_pred), average="macro"))
 
@@ -184,7 +189,7 @@ def mean_column_spearman(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean([spearman(y_true[:, j], y_pred[:, j]) for j in range(y_true.shape[1])]))
 
 
-# --- famC: ventilator-pressure-prediction (mae), champs-scalar-coupling, lmsys-chatbot-arena (multiclass_log_loss)
+# --- ventilator-pressure-prediction (mae), champs-scalar-coupling, lmsys-chatbot-arena (multiclass_log_loss)
 
 
 def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.ndarray | None = None) -> float:
@@ -203,7 +208,7 @@ def mean_log_mae_by_group(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.
     return float(np.mean(logs))
 
 
-# --- famD: osic-pulmonary-fibrosis-progression (clipped Laplace log likelihood) ---------------------------------------
+# --- osic-pulmonary-fibrosis-progression (clipped Laplace log likelihood) ---------------------------------------
 # OSIC's metric: per row, sigma = max(confidence, 70) and delta = min(|FVC - predicted FVC|, 1000) give
 # -sqrt(2) * delta / sigma - ln(sqrt(2) * sigma); the score is the mean over rows (NaN for no rows). The best row
 # is an exact prediction at the tightest confidence, 70: -ln(70 * sqrt(2)).
@@ -239,7 +244,7 @@ def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-# --- famD: AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
+# --- AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
 # Kaggle's variant: inversions and pair counts are summed over all notebooks before dividing, 1 - 4 * (sum of
 # inversions) / (sum of n(n - 1)), not a mean of per-notebook taus. An inversion is a pair of cells that the
 # prediction puts in the opposite order to the truth.
@@ -458,7 +463,7 @@ def haversine_p50_p95_by_trip(y_true: np.ndarray, y_pred: np.ndarray, *, groups:
     return float(np.mean(scores))
 
 
-# --- famI: label-weighted label-ranking average precision (freesound-audio-tagging-2019) --------------------------
+# --- label-weighted label-ranking average precision (freesound-audio-tagging-2019) --------------------------
 
 
 def lwlrap(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -500,16 +505,18 @@ METRICS: dict[str, Metric] = {
     # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
     "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
     "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
-    # famF: mean character edit distance of texts; micro-F1 of whitespace-separated tags (answers' vocabulary)
+    # mean character edit distance of texts; micro-F1 of whitespace-separated tags (answers' vocabulary)
     # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     # multilabel micro F1 of space-separated label sets
-    # famK: mean angle between (azimuth, zenith) directions, radians
+    # mean angle between (azimuth, zenith) directions, radians
     "mean_angular_error": Metric(mean_angular_error, best=0.0),
-    # famK: per-trip mean of the median and 95th percentile of haversine errors (metres), averaged over trips
+    # per-trip mean of the median and 95th percentile of haversine errors (metres), averaged over trips
     "haversine_p50_p95_by_trip": Metric(haversine_p50_p95_by_trip, best=0.0),
-    # famI: label-weighted label-ranking average precision over a 0/1 class matrix (freesound-audio-tagging-2019)
+    # label-weighted label-ranking average precision over a 0/1 class matrix (freesound-audio-tagging-2019)
     "lwlrap": Metric(lwlrap, best=1.0),
+    # top-1 classification error, 1 - accuracy (inaturalist-2019-fgvc6)
+    "top1_error": Metric(top1_error, best=0.0, kind="label"),
 }
 
 
