@@ -73,6 +73,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "billion-word-imputation": 303_000,  # about 1% of 30,301,028 sentences (those of more than two words)
     "facebook-recruiting-iii-keyword-extraction": 603_420,  # 10% of 6,034,195 questions
     "herbarium-2020-fgvc7": 206_000,  # about 20% of 1,030,747 training sheets (split per category)
+    "herbarium-2021-fgvc8": 452_000,  # about 20% of 2,257,759 training sheets (split per category)
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
@@ -85,6 +86,7 @@ SCALE_ID_COLUMNS: dict[str, str] = {
     "billion-word-imputation": "id",
     "facebook-recruiting-iii-keyword-extraction": "Id",
     "herbarium-2020-fgvc7": "Id",
+    "herbarium-2021-fgvc8": "Id",
 }
 DEFAULT_ROWS = 1_000_000
 

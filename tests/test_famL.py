@@ -68,6 +68,12 @@ PREPARED = {
         "public/nybg2020/train/metadata.json": "0385fe07ea8ecaaa34e7eff95c648981",
         "public/nybg2020/test/metadata.json": "11f921c91bf6f33e85767a2a707794b3",
     },
+    2021: {
+        "private/answers.csv": "78808a851c939ec40b2b22b7de9b79df",
+        "public/sample_submission.csv": "c5c2f62c0ed6af33e3b51a49601e24f7",
+        "public/train/metadata.json": "07581a31a888cd3cc3b5e622a9589d85",
+        "public/test/metadata.json": "0ab48b8880075be17f5e21bd7b1ee9b5",
+    },
 }
 
 
