@@ -74,6 +74,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "facebook-recruiting-iii-keyword-extraction": 603_420,  # 10% of 6,034,195 questions
     "herbarium-2020-fgvc7": 206_000,  # about 20% of 1,030,747 training sheets (split per category)
     "herbarium-2021-fgvc8": 452_000,  # about 20% of 2,257,759 training sheets (split per category)
+    "herbarium-2022-fgvc9": 168_000,  # about 20% of 839,772 training sheets (split per category)
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
@@ -87,6 +88,7 @@ SCALE_ID_COLUMNS: dict[str, str] = {
     "facebook-recruiting-iii-keyword-extraction": "Id",
     "herbarium-2020-fgvc7": "Id",
     "herbarium-2021-fgvc8": "Id",
+    "herbarium-2022-fgvc9": "Id",
 }
 DEFAULT_ROWS = 1_000_000
 

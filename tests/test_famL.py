@@ -74,6 +74,12 @@ PREPARED = {
         "public/train/metadata.json": "07581a31a888cd3cc3b5e622a9589d85",
         "public/test/metadata.json": "0ab48b8880075be17f5e21bd7b1ee9b5",
     },
+    2022: {
+        "private/answers.csv": "69399fd549febd1b0169a0b1fa517024",
+        "public/sample_submission.csv": "35b708ab1477b528626a29aacac54d40",
+        "public/train_metadata.json": "d4a9eb64120924a5000157fdf79171db",
+        "public/test_metadata.json": "64ac571ce4e0030aa766a814462a46d3",
+    },
 }
 
 
