@@ -101,3 +101,25 @@ def test_prepare_matches_upstream(tmp_path: Path, year: int) -> None:
     raw_meta = raw / ("train_metadata.json" if year == 2022 else f"{herbarium.ROOTS[year]}train/metadata.json")
     n_raw = len(json.loads(raw_meta.read_text(encoding="utf-8"))["images"])
     assert len(list(public.rglob("*.jpg"))) == n_raw  # every training image placed once, in train or test
+
+
+def test_prepare_links_images_and_copies_where_it_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    herbarium.synthesize(raw, 0, 40, year=2022)
+    for name in ("linked", "copied"):
+        public, private = tmp_path / name / "public", tmp_path / name / "private"
+        public.mkdir(parents=True)
+        private.mkdir()
+        if name == "copied":
+
+            def refuse(src: object, dst: object) -> None:
+                raise OSError("no hard links here")
+
+            monkeypatch.setattr("os.link", refuse)
+        herbarium.prepare(raw, public, private, year=2022)
+        links = {p.stat().st_nlink for p in public.rglob("*.jpg")}
+        assert links == ({2} if name == "linked" else {1})
+    linked = sorted(p.relative_to(tmp_path / "linked") for p in (tmp_path / "linked").rglob("*"))
+    copied = sorted(p.relative_to(tmp_path / "copied") for p in (tmp_path / "copied").rglob("*"))
+    assert linked == copied

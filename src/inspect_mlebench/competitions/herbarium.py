@@ -70,16 +70,20 @@ def _place(pairs: Iterable[tuple[Path, Path]]) -> None:
         return
     first_dest = moves[0][1]
     first_dest.parent.mkdir(parents=True, exist_ok=True)
-    if moves[0][0].stat().st_dev != first_dest.parent.stat().st_dev:
+    linking = moves[0][0].stat().st_dev == first_dest.parent.stat().st_dev
+    if not linking:
         ensure_free_space(
             first_dest.parent, sum(src.stat().st_size for src, _ in moves), f"copying {len(moves)} images"
         )
     for src, dest in moves:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dest)
-        except OSError:
-            shutil.copyfile(src, dest)
+        if linking:
+            try:
+                os.link(src, dest)
+                continue
+            except OSError:  # e.g. a filesystem without hard links: copy this one instead
+                pass
+        shutil.copyfile(src, dest)
 
 
 def _split(pairs: list[Pair], year: int) -> tuple[list[Pair], list[Pair]]:
