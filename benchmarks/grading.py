@@ -82,6 +82,9 @@ REAL_TEST_ROWS: dict[str, int] = {
     "whale-categorization-playground": 2_536,  # 10% of 25,361 images
     "osic-pulmonary-fibrosis-progression": 2_600,  # about 18 patients' weekly rows, as upstream holds them out
     "icecube-neutrinos-in-deep-ice": 13_195_392,  # 66 of 660 batches: about 10% of 131,953,924 events
+    "herbarium-2020-fgvc7": 206_000,  # about 20% of 1,030,747 training sheets (split per category)
+    "herbarium-2021-fgvc8": 452_000,  # about 20% of 2,257,759 training sheets (split per category)
+    "herbarium-2022-fgvc9": 168_000,  # about 20% of 839,772 training sheets (split per category)
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
@@ -94,6 +97,9 @@ SCALE_ID_COLUMNS: dict[str, str] = {
     "billion-word-imputation": "id",
     "facebook-recruiting-iii-keyword-extraction": "Id",
     "icecube-neutrinos-in-deep-ice": "event_id",
+    "herbarium-2020-fgvc7": "Id",
+    "herbarium-2021-fgvc8": "Id",
+    "herbarium-2022-fgvc9": "Id",
 }
 DEFAULT_ROWS = 1_000_000
 
