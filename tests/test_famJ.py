@@ -7,10 +7,13 @@ pandas 2.3.3) on exactly these frames; any exception there means invalid here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
 from inspect_mlebench.competitions import predict_volcanic_eruptions_ingv_oe as volcanic
+from inspect_mlebench.competitions import stanford_covid_vaccine as covid
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 
 VOLCANIC_ANSWERS = pd.DataFrame({"segment_id": [10, 20, 30], "time_to_eruption": [100, 200, 300]})
@@ -43,3 +46,59 @@ def test_volcanic_invalid_as_upstream(ids: list[float], preds: list[object]) -> 
     submission = pd.DataFrame({"segment_id": ids, "time_to_eruption": preds})
     with pytest.raises(InvalidSubmissionError):
         volcanic.grade(submission, VOLCANIC_ANSWERS.copy())
+
+
+# --- stanford-covid-vaccine: one sequence of 11 bases, the first 3 scored; sorting puts s_10 before s_2 ---
+
+
+def _covid_answers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id_seqpos": [f"s_{j}" for j in range(11)],
+            "reactivity": [0.5, 1.0, 2.0] + [0.0] * 8,
+            "deg_Mg_pH10": [1.0] * 3 + [0.0] * 8,
+            "deg_pH10": [0.3] * 3 + [0.0] * 8,
+            "deg_Mg_50C": [0.0, 2.0, 0.0] + [0.0] * 8,
+            "deg_50C": [0.1] * 3 + [0.0] * 8,
+            "keep": [True] * 3 + [False] * 8,
+        }
+    )
+
+
+def _covid_submission(*, sort: bool = False, **columns: Any) -> pd.DataFrame:
+    sub = _covid_answers().drop(columns=["keep"])
+    sub["reactivity"] = [1.0] * 3 + [9.0] * 8
+    sub["deg_Mg_pH10"] = [1.0, 3.0, 1.0] + [9.0] * 8
+    sub["deg_Mg_50C"] = [0.0] * 3 + [9.0] * 8
+    sub = sub.assign(**columns)
+    # a file written in sorted order and read back: the index follows the new order
+    return sub.sort_values("id_seqpos").reset_index(drop=True) if sort else sub
+
+
+@pytest.mark.parametrize(
+    ("submission", "expected"),
+    [
+        # in the answers' order: RMSEs sqrt(1.25/3), sqrt(4/3), sqrt(4/3), mean; upstream 0.9849661003754685
+        (_covid_submission(), 0.9849661003754685),
+        # sorted by id: the keep mask (by file position) picks s_0, s_1, s_10, paired with s_0, s_1, s_2; upstream
+        # 4.711869117877804
+        (_covid_submission(sort=True), 4.711869117877804),
+        # deg_pH10 is required but never read: NaN there passes; upstream 0.9849661003754685
+        (_covid_submission(deg_pH10=float("nan")), 0.9849661003754685),
+    ],
+)
+def test_covid_scores_as_upstream(submission: pd.DataFrame, expected: float) -> None:
+    assert covid.grade(submission, _covid_answers()) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "submission",
+    [
+        _covid_submission(reactivity=[float("nan")] + [1.0] * 10),  # NaN in a scored cell: sklearn's ValueError
+        _covid_submission().iloc[:-1],  # one row short: upstream InvalidSubmissionError
+        _covid_submission().drop(columns=["deg_50C"]),  # an unread column missing: upstream InvalidSubmissionError
+    ],
+)
+def test_covid_invalid_as_upstream(submission: pd.DataFrame) -> None:
+    with pytest.raises(InvalidSubmissionError):
+        covid.grade(submission, _covid_answers())

@@ -418,6 +418,20 @@ def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 # micro F1 = 2 TP / (2 TP + FP + FN), and 0 when there is nothing to count (scikit-learn's zero_division default).
 
 
+# --- Mean column-wise RMSE (stanford-covid-vaccine's MCRMSE) ---
+# One RMSE per target column (scikit-learn's, as upstream computes each), then their plain mean; a 1-D input is a
+# single column.
+
+
+def mean_column_rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    true = np.asarray(y_true, dtype=float)
+    pred = np.asarray(y_pred, dtype=float)
+    if true.ndim == 1:
+        true, pred = true.reshape(-1, 1), pred.reshape(-1, 1)
+    rmse_of = _sklearn().root_mean_squared_error
+    return float(np.mean([rmse_of(true[:, j], pred[:, j]) for j in range(true.shape[1])]))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -448,6 +462,7 @@ METRICS: dict[str, Metric] = {
     # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
     # multilabel micro F1 of space-separated label sets
+    "mean_column_rmse": Metric(mean_column_rmse, best=0.0),
 }
 
 
