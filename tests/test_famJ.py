@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from inspect_mlebench.competitions import hms_harmful_brain_activity_classification as hms
 from inspect_mlebench.competitions import predict_volcanic_eruptions_ingv_oe as volcanic
 from inspect_mlebench.competitions import stanford_covid_vaccine as covid
 from inspect_mlebench.grading.errors import InvalidSubmissionError
@@ -102,3 +103,49 @@ def test_covid_scores_as_upstream(submission: pd.DataFrame, expected: float) -> 
 def test_covid_invalid_as_upstream(submission: pd.DataFrame) -> None:
     with pytest.raises(InvalidSubmissionError):
         covid.grade(submission, _covid_answers())
+
+
+# --- hms-harmful-brain-activity-classification: eeg 1 labelled in two windows, eeg 2 in one ---
+
+HMS_VOTES = ["seizure_vote", "lpd_vote", "gpd_vote", "lrda_vote", "grda_vote", "other_vote"]
+
+
+def _hms_answers() -> pd.DataFrame:
+    votes = [[3, 1, 0, 0, 0, 0], [0, 0, 2, 0, 0, 2], [0, 0, 0, 0, 0, 5]]
+    return pd.DataFrame({"eeg_id": [1, 1, 2], **{c: [v[j] for v in votes] for j, c in enumerate(HMS_VOTES)}})
+
+
+def _hms_submission(rows: list[list[float]], ids: tuple[float, ...] = (1, 1, 2)) -> pd.DataFrame:
+    return pd.DataFrame({"eeg_id": list(ids), **{c: [r[j] for r in rows] for j, c in enumerate(HMS_VOTES)}})
+
+
+GOLD_ROWS = [[0.75, 0.25, 0, 0, 0, 0], [0, 0, 0.5, 0, 0, 0.5], [0, 0, 0, 0, 0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("submission", "expected"),
+    [
+        (_hms_submission(GOLD_ROWS), 3.7007434154171867e-16),  # the normalised votes (1 - 1e-15 clip): upstream 3.7e-16
+        # eeg 1's two windows swapped: paired in the order pandas' sort leaves them; upstream 22.60735682154754
+        (_hms_submission([GOLD_ROWS[1], GOLD_ROWS[0], GOLD_ROWS[2]]), 22.60735682154754),
+        (_hms_submission([[1 / 6] * 6] * 3), 1.373265360835137),  # uniform: upstream 1.373265360835137
+        # an empty cell counts as 0 in the sums and adds nothing (the truth's 0.75 is skipped): upstream 3.7e-16
+        (_hms_submission([[float("nan"), 0.25, 0, 0, 0, 0.75], GOLD_ROWS[1], GOLD_ROWS[2]]), 3.7007434154171867e-16),
+    ],
+)
+def test_hms_scores_as_upstream(submission: pd.DataFrame, expected: float) -> None:
+    assert hms.grade(submission, _hms_answers()) == pytest.approx(expected, rel=1e-9, abs=1e-20)
+
+
+@pytest.mark.parametrize(
+    "submission",
+    [
+        _hms_submission([[0.75, 0.25, 0, 0, 0, 6e-6], GOLD_ROWS[1], GOLD_ROWS[2]]),  # sum 1.000006: round(., 5) != 1
+        _hms_submission(GOLD_ROWS).assign(extra=0.5),  # an extra column breaks np.allclose(row sums, 1)
+        _hms_submission(GOLD_ROWS, ids=(1, 2, 3)),  # another id set
+        _hms_submission([[1.2, -0.2, 0, 0, 0, 0], GOLD_ROWS[1], GOLD_ROWS[2]]),  # outside [0, 1]
+    ],
+)
+def test_hms_invalid_as_upstream(submission: pd.DataFrame) -> None:
+    with pytest.raises(InvalidSubmissionError):
+        hms.grade(submission, _hms_answers())
