@@ -31,6 +31,15 @@ CASES = [
     ),
     ("rmse", A([1.0, 2.0, 3.0]), A([1.0, 2.0, 5.0]), math.sqrt(4 / 3)),
     ("mae", A([1.0, 2.0, 3.0]), A([2.0, 2.0, 5.0]), 1.0),
+    # column 1: errors [0, 2] -> sqrt(2); column 2: errors [1, 1] -> 1; mean of the two
+    # row 1: 0.5 ln(0.5/0.25) + 0.5 ln(0.5/0.75); row 2: 1 * ln(1/1) + 0 -> 0; mean of the two
+    (
+        "kl_divergence",
+        A([[0.5, 0.5], [1.0, 0.0]]),
+        A([[0.25, 0.75], [1.0, 0.0]]),
+        (0.5 * math.log(2) + 0.5 * math.log(2 / 3)) / 2,
+    ),
+    ("mean_column_rmse", A([[1.0, 0.0], [2.0, 0.0]]), A([[1.0, 1.0], [4.0, -1.0]]), (math.sqrt(2) + 1) / 2),
     # column 1: log1p gives [0, 1] vs [0, 0] -> sqrt(1/2); column 2 exact -> 0; mean of the two
     ("rmsle_mean_columns", A([[0.0, 1.0], [math.e - 1, 2.0]]), A([[0.0, 1.0], [0.0, 2.0]]), math.sqrt(0.5) / 2),
     ("accuracy", A(["a", "b", "c", "d"]), A(["a", "b", "x", "d"]), 0.75),

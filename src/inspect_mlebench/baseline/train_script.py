@@ -147,7 +147,20 @@ def tabular_submission(data: Path, sample: pd.DataFrame) -> pd.DataFrame:
         probabilities = out[targets].to_numpy(dtype=float)
         out[targets] = probabilities / probabilities.sum(axis=1, keepdims=True)
         print("class probabilities scaled so that each row sums to 1")
-    if set(out[id_col]) == set(sample[id_col]) and len(out) == len(sample):
+    elif len(targets) > 1 and sums_to_one(sample[targets]) and not sums_to_one(out[targets]):
+        # the sample holds a distribution per row but the targets are counts (e.g. expert votes): the predicted
+        # counts, clipped at 0, become each row's distribution (uniform where all are 0)
+        counts = np.clip(out[targets].to_numpy(dtype=float), 0.0, None)
+        totals = counts.sum(axis=1, keepdims=True)
+        uniform = np.full_like(counts, 1.0 / len(targets))
+        out[targets] = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), uniform)
+        print("predicted counts scaled so that each row sums to 1, as the sample submission's rows do")
+    repeated = sample[id_col].duplicated().any()
+    if repeated and len(out) == len(sample) and (out[id_col].to_numpy() == sample[id_col].to_numpy()).all():
+        out = out.reset_index(drop=True)  # repeated ids (several rows per id) already in the sample's order
+    elif repeated:
+        raise ValueError(f"'{id_col}' repeats in the sample submission and test.csv does not follow its order")
+    elif set(out[id_col]) == set(sample[id_col]) and len(out) == len(sample):
         out = sample[[id_col]].merge(out, on=id_col, how="left")  # the sample's row order
     elif len(out) != len(sample):
         raise ValueError(f"{len(out)} test rows but the sample submission has {len(sample)}")

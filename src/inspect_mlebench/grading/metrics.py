@@ -479,6 +479,38 @@ def lwlrap(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     )
 
 
+# --- Mean column-wise RMSE (stanford-covid-vaccine's MCRMSE) ---
+# One RMSE per target column (scikit-learn's, as upstream computes each), then their plain mean; a 1-D input is a
+# single column.
+
+
+def mean_column_rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    true = np.asarray(y_true, dtype=float)
+    pred = np.asarray(y_pred, dtype=float)
+    if true.ndim == 1:
+        true, pred = true.reshape(-1, 1), pred.reshape(-1, 1)
+    rmse_of = _sklearn().root_mean_squared_error
+    return float(np.mean([rmse_of(true[:, j], pred[:, j]) for j in range(true.shape[1])]))
+
+
+# --- Kaggle's Kullback-Leibler divergence, micro-averaged (hms-harmful-brain-activity-classification) ---
+# Rows of true probabilities and predictions (a 1-D input is one column). Predictions are clipped to
+# [epsilon, 1 - epsilon]; each cell with a non-zero truth t adds t * ln(t / p), a zero truth adds 0 (scipy's rel_entr
+# convention); a NaN term (an empty prediction) adds nothing, as pandas' row sum skips it; the score is the mean over
+# rows of the row sums.
+
+
+def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray, *, epsilon: float = 1e-15) -> float:
+    true = np.asarray(y_true, dtype=float)
+    pred = np.asarray(y_pred, dtype=float)
+    if true.ndim == 1:
+        true, pred = true.reshape(-1, 1), pred.reshape(-1, 1)
+    clipped = np.clip(pred, epsilon, 1 - epsilon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(true != 0, true * np.log(true / clipped), 0.0)
+    return float(np.mean(np.nansum(terms, axis=1)))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -517,6 +549,8 @@ METRICS: dict[str, Metric] = {
     "lwlrap": Metric(lwlrap, best=1.0),
     # top-1 classification error, 1 - accuracy (inaturalist-2019-fgvc6)
     "top1_error": Metric(top1_error, best=0.0, kind="label"),
+    "mean_column_rmse": Metric(mean_column_rmse, best=0.0),
+    "kl_divergence": Metric(kl_divergence, best=0.0),
 }
 
 
