@@ -44,23 +44,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     place_files(raw / "train", test[ID], public / "test", name="{id}.csv")
 
 
-def _as_floats(values: pd.Series, column: str) -> np.ndarray:
-    """The predictions as scikit-learn's MAE takes them (converted to float64: text that reads as a number converts,
-    anything else is refused), and finite."""
-    try:
-        array = np.asarray(values.to_numpy()).astype(np.float64)
-    except (TypeError, ValueError) as err:
-        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
-        raise InvalidSubmissionError(
-            f"column '{column}' must be numeric; values such as {checks.examples(values[bad].unique())}"
-        ) from err
-    if not np.isfinite(array).all():
-        raise InvalidSubmissionError(
-            f"column '{column}' has {int((~np.isfinite(array)).sum())} NaN or infinite value(s)"
-        )
-    return array
-
-
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """MAE of time_to_eruption over the answers merged with the submission on segment_id, rounded to an integer."""
     checks.require_columns(submission, [TARGET, ID])
@@ -70,7 +53,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         dupes = submission.loc[submission[ID].duplicated(), ID].unique()
         lenient(f"column '{ID}' repeats id(s) {checks.examples(dupes)}; upstream scores every repeated row")
     merged = answers[[ID, TARGET]].merge(submission[[ID, TARGET]], on=ID, suffixes=("_true", "_pred"))
-    y_pred = _as_floats(merged[f"{TARGET}_pred"], TARGET)
+    y_pred = checks.sklearn_floats(merged[f"{TARGET}_pred"], TARGET)
     y_true = merged[f"{TARGET}_true"].to_numpy(dtype=float)
     score = metrics.mae(y_true, y_pred)
     if not np.isfinite(score):

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.synth import rng, write_csv
 
@@ -70,23 +69,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     sample.to_csv(public / "sample_submission.csv", index=False, float_format=FLOAT_FORMAT)
 
 
-def _as_floats(values: pd.Series, column: str) -> np.ndarray:
-    """Scored predictions as scikit-learn's RMSE takes them (converted to float64; text that reads as a number
-    converts, anything else is refused), and finite."""
-    try:
-        array = np.asarray(values.to_numpy()).astype(np.float64)
-    except (TypeError, ValueError) as err:
-        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
-        raise InvalidSubmissionError(
-            f"column '{column}' must be numeric; values such as {checks.examples(values[bad].unique())}"
-        ) from err
-    if not np.isfinite(array).all():
-        raise InvalidSubmissionError(
-            f"column '{column}' has {int((~np.isfinite(array)).sum())} NaN or infinite value(s) in scored rows"
-        )
-    return array
-
-
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """MCRMSE over reactivity, deg_Mg_pH10 and deg_Mg_50C in the kept rows, paired as upstream pairs them."""
     checks.require_row_count(submission, answers)
@@ -116,7 +98,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         lenient(
             "missing, infinite or non-numeric values in cells upstream never scores (unkept bases, deg_pH10, deg_50C)"
         )
-    y_pred = np.column_stack([_as_floats(scored_sub[c], c) for c in SCORED])
+    y_pred = np.column_stack([checks.sklearn_floats(scored_sub[c], c) for c in SCORED])
     y_true = scored_ans[SCORED].to_numpy(dtype=float)
     return metrics.mean_column_rmse(y_true, y_pred)
 

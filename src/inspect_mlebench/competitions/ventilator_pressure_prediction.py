@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from inspect_mlebench.grading import checks, metrics
-from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
 from inspect_mlebench.kit.holdout import split_by_group
 from inspect_mlebench.kit.synth import rng, write_csv
@@ -53,31 +52,6 @@ def prepare(raw: Path, public: Path, private: Path) -> None:
     test.to_csv(private / "test.csv", index=False, float_format=FLOAT_FORMAT)
 
 
-def _as_floats(values: pd.Series, column: str) -> np.ndarray:
-    """The values as scikit-learn's MAE takes them: converted to float64 (text such as '1.5' converts, anything
-    else is refused), and finite."""
-    try:
-        array = np.asarray(values.to_numpy()).astype(np.float64)
-    except (TypeError, ValueError) as err:
-        bad = [v for v in values.unique() if not _converts(v)]
-        raise InvalidSubmissionError(
-            f"column '{column}' must be numeric; values such as {checks.examples(bad)}"
-        ) from err
-    if not np.isfinite(array).all():
-        raise InvalidSubmissionError(
-            f"column '{column}' has {int((~np.isfinite(array)).sum())} NaN or infinite value(s) in scored rows"
-        )
-    return array
-
-
-def _converts(value: object) -> bool:
-    try:
-        np.float64(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """MAE of `pressure` over the test rows whose `u_out` is 0, rows paired after sorting both files by id."""
     checks.require_columns(submission, [ID, TARGET])
@@ -91,7 +65,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
             f"column '{TARGET}' has missing, infinite or non-numeric values in expiratory rows (u_out = 1), which "
             "upstream never scores"
         )
-    y_pred = _as_floats(sub.loc[scored, TARGET], TARGET)
+    y_pred = checks.sklearn_floats(sub.loc[scored, TARGET], TARGET)
     y_true = ans.loc[scored, TARGET].to_numpy(dtype=float)
     return metrics.mae(y_true, y_pred)
 

@@ -244,3 +244,20 @@ def labels_as_upstream_text(values: pd.Series, column: str, ids: pd.Series) -> p
         )
         text = text.where(~empty, "nan")
     return text
+
+
+def sklearn_floats(values: pd.Series, column: str) -> np.ndarray:
+    """The predictions as scikit-learn's regression metrics take them: converted to float64 by numpy (text that
+    reads as a number converts, anything else is refused, as upstream's call fails), and finite."""
+    try:
+        array = np.asarray(values.to_numpy()).astype(np.float64)
+    except (TypeError, ValueError) as err:
+        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        raise InvalidSubmissionError(
+            f"column '{column}' must be numeric; values such as {examples(values[bad].unique())}"
+        ) from err
+    if not np.isfinite(array).all():
+        raise InvalidSubmissionError(
+            f"column '{column}' has {int((~np.isfinite(array)).sum())} NaN or infinite value(s)"
+        )
+    return array
