@@ -79,7 +79,8 @@ def synthesize(out: Path, seed: int, size: int) -> None:
     """Kaggle's layout: `size` labelled segments, max(10, size // 4) unlabelled test segments."""
     gen = rng(seed, "predict-volcanic-eruptions-ingv-oe")
     n_test = max(10, size // 4)
-    ids = gen.choice(np.arange(1_000_000, 2_147_000_000), size + n_test, replace=False)
+    # distinct ids in Kaggle's range, drawn without materialising the 2.1-billion-value range (16 GB as an array)
+    ids = 1_000_000 + gen.choice(2_146_000_000, size + n_test, replace=False)
     train_ids, test_ids = ids[:size], ids[size:]
     times = gen.integers(6_000, 49_000_000, size + n_test)
     write_csv(pd.DataFrame({ID: train_ids, TARGET: times[:size]}), out / "train.csv")
