@@ -16,10 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
-from inspect_mlebench.grading import grade
 from inspect_mlebench.grading.errors import InvalidSubmissionError
-from inspect_mlebench.registry import get_competition
+from upstream_parity import assert_grades_as_upstream, prepare_all, write_case
 
 SIZE = 40
 Frame = pd.DataFrame
@@ -123,42 +121,13 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("famH")
-    for cid in sorted({cid for cid, _ in CASES}):
-        prepare_synthetic(cid, root, seed=0, size=SIZE)
-    return root
-
-
-def _read_text(path: Path) -> Frame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def write_case(cid: str, case: str, data_dir: Path, out: Path) -> Path:
-    """The case's submission file (also used to measure the expected values with upstream's code)."""
-    private = data_dir / cid / "prepared" / "private"
-    answers = _read_text(data_dir / cid / get_competition(cid).dataset.answers)
-    path = out / f"{cid}-{case}.csv"
-    CASES[cid, case][0](_read_text(private / GOLD_SUBMISSION), answers).to_csv(path, index=False)
-    return path
+    return prepare_all(tmp_path_factory.mktemp("famH"), (cid for cid, _ in CASES), SIZE)
 
 
 @pytest.mark.parametrize(("cid", "case"), sorted(CASES))
 def test_grades_as_upstream(cid: str, case: str, data_dir: Path, tmp_path: Path) -> None:
-    _, expected, lenient = CASES[cid, case]
-    path = write_case(cid, case, data_dir, tmp_path)
-    report = grade(cid, path, data_dir)
-    assert report.score == expected, report.invalid_reason
-    assert bool(report.warnings) is lenient, report.warnings
-    strict = grade(cid, path, data_dir, mode="strict")
-    if lenient:
-        assert not strict.valid_submission
-        assert strict.invalid_reason
-        assert "\n" not in strict.invalid_reason
-    else:
-        assert strict.score == expected, strict.invalid_reason
-    if expected is None:
-        assert report.invalid_reason
-        assert "\n" not in report.invalid_reason
+    mutation, expected, lenient = CASES[cid, case]
+    assert_grades_as_upstream(cid, write_case(mutation, cid, case, data_dir, tmp_path), data_dir, expected, lenient)
 
 
 def test_whale_preparation_keeps_each_whale_on_both_sides(data_dir: Path) -> None:
