@@ -26,4 +26,4 @@ __all__ = [
     "mlebench_seeds",
 ]
 
-# Tasks, agents, the scorer and the scripted model are registered here as they land (see DESIGN.md §2).
+# Tasks, agents, the scorer and the scripted model are registered here as they land.

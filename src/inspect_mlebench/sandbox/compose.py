@@ -1,6 +1,6 @@
-"""The per-sample compose project for Inspect's docker sandbox (DESIGN.md §6).
+"""The per-sample compose project for Inspect's docker sandbox.
 
-Two services, in the layout verified under Inspect 0.3.285 (shared/research/netns_verification.md):
+Two services, in the layout verified under Inspect 0.3.285:
 - `validator` holds the answers read-only and serves `/validate` and `/health` on 127.0.0.1 only;
 - `default`, the agent, joins the validator's network namespace (`network_mode: service:validator`), so it reaches
   the validator at `http://localhost:<port>` and has exactly the validator's network: none unless `internet`.
@@ -165,7 +165,7 @@ def validator_command(competition_id: str, host: str, port: int, grading_mode: s
     default projects (and their content-keyed file names) stay as they were.
 
     A crash must not end the container: the agent shares its network namespace, and a recreated validator would
-    leave the agent cut off (netns_verification.md, constraint 7).
+    leave the agent cut off.
     """
     server = shlex.join(
         [

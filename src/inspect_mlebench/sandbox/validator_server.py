@@ -1,7 +1,7 @@
 """The validator endpoint: a stdlib HTTP server that says whether a submission is valid, never how it scores.
 
 It runs in the `validator` container, which holds one competition's private answers read-only and shares its network
-namespace with the agent, so the agent reaches it at `http://localhost:5000/validate` as in upstream (DESIGN.md §6).
+namespace with the agent, so the agent reaches it at `http://localhost:5000/validate` as in upstream.
 
 - `GET /health` -> 200 `{"status": "ok", "competition_id": ...}` (503 if the answers disappeared).
 - `POST /validate` with multipart/form-data field `file` (or a raw `text/csv` body) -> 200
