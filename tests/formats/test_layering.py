@@ -14,7 +14,7 @@ MODULES = sorted(p.stem for p in FORMATS.glob("*.py") if p.stem != "__init__")
 
 
 def test_every_format_module_is_covered() -> None:
-    assert MODULES == ["archives", "audio", "bson", "dicom", "images", "parquet", "tfrecord"]
+    assert MODULES == ["archives", "audio", "bson", "dicom", "images", "nifti", "parquet", "tfrecord", "video"]
 
 
 def test_formats_import_nothing_else_from_the_package() -> None:
@@ -34,7 +34,8 @@ def test_importing_formats_loads_no_heavy_library() -> None:
     code = (
         "import sys\n"
         f"for m in {MODULES!r}: __import__('inspect_mlebench.formats.' + m)\n"
-        "print(sorted(m for m in ('pydicom', 'bson', 'py7zr', 'PIL', 'inspect_ai') if m in sys.modules))\n"
+        "heavy = ('pydicom', 'bson', 'py7zr', 'PIL', 'av', 'nibabel', 'inspect_ai')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]"]

@@ -2,7 +2,7 @@
 
 This is the lowest layer of the package: competition preparers and synthetic-data writers import from here, and
 nothing here imports from the rest of `inspect_mlebench`. Heavy or optional libraries (pydicom, pymongo's `bson`,
-py7zr, pyarrow) are imported inside the functions that need them, so importing a module here stays cheap.
+py7zr, pyarrow, PyAV, nibabel) are imported inside the functions that need them, so importing a module here stays cheap.
 
 - `tfrecord`: TFRecord framing (length + masked CRC32C) and `tf.train.Example` messages, without TensorFlow.
 - `dicom`: a minimal DICOM Part 10 writer and pydicom-based readers.
@@ -11,4 +11,6 @@ py7zr, pyarrow) are imported inside the functions that need them, so importing a
 - `archives`: deterministic zip writing, CSV-in-zip as Kaggle ships it, 7z writing and extraction.
 - `bson`: streams of BSON documents (cdiscount's `train.bson`).
 - `parquet`: parquet tables through pandas + pyarrow.
+- `video`: MP4 encoding and decoding through PyAV.
+- `nifti`: NIfTI-1 volumes through nibabel.
 """
