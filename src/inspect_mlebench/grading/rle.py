@@ -1,0 +1,72 @@
+"""Run-length encoded masks, decoded with the rules upstream's shared decoder applies.
+
+Kaggle's segmentation competitions submit masks as "start length start length ..." with 1-based starts. Upstream
+decodes every one of them with one function whose rules decide validity, so ours follow them exactly:
+- an empty or blank string is an empty mask;
+- every token must parse with Python's `int()` (so "+3" and "1_000" parse, "1.0" does not);
+- starts must be sorted (ties allowed), starts and lengths positive;
+- starts and lengths pair up the way numpy broadcasting pairs them: equal counts, or one length for all starts, or
+  one start taking the first length; any other mismatch is an error;
+- a run that passes the end of the image is cut at the end, a run that starts after it sets nothing;
+- two runs that set the same pixel are an error.
+Pixels are numbered down the columns first (order "F", upstream's convention) or along the rows (order "C").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Order = Literal["F", "C"]
+
+
+class RleError(ValueError):
+    """An encoding upstream's decoder refuses; the message says which rule it broke."""
+
+
+def _pairs(starts: list[int], lengths: list[int]) -> list[tuple[int, int]]:
+    if len(starts) == len(lengths):
+        return list(zip(starts, lengths, strict=True))
+    if len(lengths) == 1:
+        return [(start, lengths[0]) for start in starts]
+    if len(starts) == 1:
+        return [(starts[0], lengths[0])] if lengths else []
+    raise RleError(f"{len(starts)} starts cannot pair with {len(lengths)} lengths")
+
+
+def rle_decode(text: str, height: int, width: int, order: Order = "F") -> np.ndarray:
+    """The (height, width) boolean mask of an encoding; `RleError` (a ValueError) where upstream's decoder fails."""
+    if not text.strip():
+        return np.zeros((height, width), dtype=bool)
+    try:
+        values = [int(token) for token in text.split()]
+    except ValueError as error:
+        raise RleError(f"not a whole number in the encoding: {error}") from None
+    starts, lengths = values[0::2], values[1::2]
+    if starts != sorted(starts):
+        raise RleError("run starts are not sorted")
+    if any(v <= 0 for v in starts) or any(v <= 0 for v in lengths):
+        raise RleError("run starts and lengths must be positive")
+    total = height * width
+    flat = np.zeros(total + 1, dtype=np.int32)
+    reach = 0
+    for start, length in _pairs(starts, lengths):
+        lo, hi = start - 1, min(start - 1 + length, total)
+        if lo >= hi:
+            continue
+        if lo < reach:
+            raise RleError(f"runs overlap at pixel {lo + 1}")
+        flat[lo] += 1
+        flat[hi] -= 1
+        reach = hi
+    mask = np.cumsum(flat[:total]) > 0
+    return mask.reshape((width, height)).T if order == "F" else mask.reshape((height, width))
+
+
+def rle_encode(mask: np.ndarray, order: Order = "F") -> str:
+    """The encoding of a 2-D mask (nonzero = set): 1-based starts and lengths, "" for an empty mask."""
+    flat = np.asarray(mask).astype(bool).ravel(order=order)
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], flat, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    return " ".join(f"{s + 1} {e - s}" for s, e in zip(starts, ends, strict=True))
