@@ -129,7 +129,17 @@ def test_kaggle_without_credentials_fails_only_at_sample_start(tmp_path: Path, m
     [
         ({"data": "hf"}, "data='hf' is not one of kaggle, synthetic"),
         ({"known_issues": "hide"}, "known_issues='hide'"),
-        ({"time_limit_hours": 0}, "time_limit_hours must be > 0"),
+        ({"time_limit_hours": 0}, "time_limit_hours=0 must be a finite number greater than 0"),
+        ({"time_limit_hours": float("inf")}, "time_limit_hours=inf must be a finite number"),
+        ({"internet": "maybe"}, "internet='maybe' is not a boolean; pass true or false"),
+        ({"build_images": 2}, "build_images=2 is not a boolean"),
+        ({"cpus": 0}, "cpus=0 must be a finite number greater than 0"),
+        ({"memory_gb": 0}, "memory_gb=0 must be a finite number greater than 0"),
+        ({"memory_gb": "abc"}, "memory_gb='abc' is not a number"),
+        ({"memory_gb": 1e9}, "more than this host has"),
+        ({"shm_size_gb": -1}, "shm_size_gb=-1 must be"),
+        ({"synthetic_size": 0}, "synthetic_size=0 must be at least 1"),
+        ({"synthetic_size": "ten"}, "synthetic_size='ten' is not a whole number"),
         ({"sandbox": "k8s"}, "needs k8s_data_pvc"),
         ({"grading_mode": "lax"}, "grading_mode: unknown grading mode 'lax'; use one of: upstream, strict"),
     ],
@@ -138,6 +148,15 @@ def test_bad_parameters_fail_with_one_line(data_dir: Path, kw: dict[str, Any], m
     with pytest.raises(TaskConfigError, match=match) as err:
         _build(data_dir, **kw)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("false", False), ("no", False), ("0", False), ("true", True), (1, True)]
+)
+def test_internet_strings_parse_strictly(data_dir: Path, value: Any, expected: bool) -> None:
+    """`-T internet=false` arrives as a string; it used to turn the internet on (bool("false") is True)."""
+    task = _build(data_dir, internet=value)
+    assert task.metadata["mlebench"]["internet"] is expected
 
 
 def test_grading_mode_travels_to_scorer_validator_and_disclosure(data_dir: Path) -> None:

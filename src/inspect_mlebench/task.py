@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import os
 import platform
 from collections.abc import Callable
@@ -69,6 +70,43 @@ class TaskConfigError(ValueError):
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise TaskConfigError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+
+
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off")
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A boolean parameter, strictly: `-T internet=false` arrives as the string "false", which `bool()` makes True."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise TaskConfigError(f"{name}={value!r} is not a boolean; pass true or false")
+
+
+def _positive(name: str, value: Any, *, at_most: float | None = None, unit: str = "") -> float:
+    """A finite number > 0 (strings from `-T` included), and no more than `at_most` where the host sets a limit."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TaskConfigError(f"{name}={value!r} is not a number; pass a positive number{unit}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise TaskConfigError(f"{name}={value!r} must be a finite number greater than 0{unit}")
+    if at_most is not None and number > at_most:
+        raise TaskConfigError(f"{name}={value!r} is more than this host has ({at_most:g}{unit}); pass at most that")
+    return number
+
+
+def _whole(name: str, value: Any) -> int:
+    """A whole number >= 1 (an int, or its digits as `-T` passes them)."""
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        raise TaskConfigError(f"{name}={value!r} is not a whole number; pass one of at least 1")
+    if int(value) < 1:
+        raise TaskConfigError(f"{name}={value!r} must be at least 1")
+    return int(value)
 
 
 def competition_ids(split: str, competitions: str | list[str] | None) -> list[str]:
@@ -268,12 +306,24 @@ def build_task(
         mode = check_mode(grading_mode)
     except ValueError as err:
         raise TaskConfigError(f"grading_mode: {err}") from err
-    if not time_limit_hours > 0:
-        raise TaskConfigError(f"time_limit_hours must be > 0, got {time_limit_hours}")
+    time_limit_hours = _positive("time_limit_hours", time_limit_hours, unit=" of hours")
+    internet = _flag("internet", internet)
+    build_images = _flag("build_images", build_images)
+    synthetic_size = _whole("synthetic_size", synthetic_size)
 
     from inspect_mlebench.sandbox.compose import SandboxOptions
     from inspect_mlebench.sandbox.gpus import resolve_gpus
-    from inspect_mlebench.sandbox.hardware import default_limits, host_cpus
+    from inspect_mlebench.sandbox.hardware import default_limits, host_cpus, host_memory_gb
+
+    on_this_host = sandbox == "docker"  # k8s pods run on cluster nodes, whose size this host cannot see
+    if cpus is not None:
+        cpus = _positive("cpus", cpus, unit=" of CPUs")
+    if memory_gb is not None:
+        memory_gb = _positive(
+            "memory_gb", memory_gb, at_most=round(host_memory_gb(), 1) if on_this_host else None, unit=" GB"
+        )
+    if shm_size_gb is not None:
+        shm_size_gb = _positive("shm_size_gb", shm_size_gb, unit=" GB")
 
     own_folder = None
     if competitions_dir:
