@@ -100,7 +100,7 @@ def grade_sample_command(
         report = grade(competition_id, submission, data_dir, leaderboard=leaderboard, mode=check_mode(grading_mode))
     except (RegistryError, FileNotFoundError, NotImplementedError) as err:
         raise _fail(err) from err
-    click.echo(json.dumps(report.upstream_dict(), indent=2))
+    click.echo(json.dumps(report.upstream_dict(), indent=2, allow_nan=False))
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -121,6 +121,8 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
     stderr, one line per competition report that has any."""
     from inspect_mlebench.grading.aggregate import grade_jsonl
 
+    if output_dir.exists() and not output_dir.is_dir():
+        raise click.BadParameter(f"{output_dir} is a file; pass a directory for the report", param_hint="--output-dir")
     try:
         path = grade_jsonl(submission_jsonl, output_dir, data_dir, mode=check_mode(grading_mode))
     except (RegistryError, FileNotFoundError, ValueError) as err:
@@ -133,7 +135,7 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
 
 @cli.command("check")
 @click.option("--competition", "-c", "competition_ids", multiple=True, required=True, help="Competition id(s).")
-@click.option("--size", default=120, show_default=True, help="Rows of synthetic training data.")
+@click.option("--size", default=120, show_default=True, type=click.IntRange(min=1), help="Rows of synthetic data.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the synthetic data.")
 def check_command(competition_ids: tuple[str, ...], size: int, seed: int) -> None:
     """Run the competition contract on synthetic data: it prepares, the sample submission is valid, the gold
@@ -164,7 +166,9 @@ def check_command(competition_ids: tuple[str, ...], size: int, seed: int) -> Non
 @click.option("-c", "--competition", "competition_id", required=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Empty or new directory.")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--size", default=200, show_default=True, help="Roughly how many training items to generate.")
+@click.option(
+    "--size", default=200, show_default=True, type=click.IntRange(min=1), help="Roughly how many training items."
+)
 def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> None:
     """Write a tiny raw dataset in the competition's real Kaggle layout, with a learnable signal."""
     from inspect_mlebench.data.prepare import PreparationError, synthesize
@@ -217,7 +221,13 @@ def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> 
     help="Generate synthetic raw data and prepare it (offline; adds a gold submission, no leaderboard).",
 )
 @click.option("--seed", default=0, show_default=True, help="With --synthetic.")
-@click.option("--size", default=200, show_default=True, help="With --synthetic: about how many training items.")
+@click.option(
+    "--size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --synthetic: about how many training items.",
+)
 @click.option(
     "--leaderboard-dir",
     type=click.Path(path_type=Path),

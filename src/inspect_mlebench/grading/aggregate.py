@@ -55,6 +55,6 @@ def grade_jsonl(
     target = output_dir / f"{stamp}_grading_report.json"
     fd, tmp = tempfile.mkstemp(dir=output_dir, suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
-        json.dump(aggregate(reports), fh, indent=2)
+        json.dump(aggregate(reports), fh, indent=2, allow_nan=False)
     Path(tmp).replace(target)
     return target

@@ -21,7 +21,7 @@ import pandas as pd
 
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.grading import checks
-from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.errors import InvalidSubmissionError, bounded
 from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderboard, place, thresholds
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context, lenient
 from inspect_mlebench.grading.metrics import get_metric
@@ -249,7 +249,8 @@ def grade(
     reason: str | None = None
     warnings: list[str] = []
     try:
-        with grading_context(mode) as warnings:
+        # numpy's overflow/invalid-value warnings would only reach stderr; the score says what happened (inf, nan)
+        with grading_context(mode) as warnings, np.errstate(all="ignore"):
             score = round(score_submission(comp, path, answers), 5)
     except InvalidSubmissionError as err:
         reason = str(err)
@@ -258,7 +259,9 @@ def grade(
     except Exception as err:  # a metric's own complaint about the submission (upstream: any exception = invalid)
         logger.info("grader for %s raised on %s", comp.id, path, exc_info=True)
         detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        reason = f"grader could not score the submission: {type(err).__name__}" + (f": {detail}" if detail else "")
+        reason = bounded(
+            f"grader could not score the submission: {type(err).__name__}" + (f": {detail}" if detail else "")
+        )
 
     lb_path = Path(leaderboard) if leaderboard else leaderboard_path(data_dir, comp.id)
     limits = None
@@ -300,7 +303,7 @@ def grade(
         invalid_reason=reason,
         leaderboard_note=note,
         grading_mode=mode,
-        warnings=tuple(warnings) if score is not None else (),
+        warnings=tuple(bounded(w) for w in warnings) if score is not None else (),
     )
 
 

@@ -55,6 +55,10 @@ def load_leaderboard(path: Path) -> pd.Series:
     if "score" not in frame.columns:
         raise LeaderboardError(f"{path} has no 'score' column")
     scores = pd.to_numeric(frame["score"], errors="coerce").dropna().reset_index(drop=True)
+    if not np.isfinite(scores).all():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(~np.isfinite(scores))[:5])
+        # one inf at the top or bottom would flip the direction read from the first and last rows
+        raise LeaderboardError(f"{path} has non-finite scores (lines {rows}); Kaggle leaderboards hold finite ones")
     if scores.empty:
         raise LeaderboardError(f"{path} has no numeric scores")
     return scores

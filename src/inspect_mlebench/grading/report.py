@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +14,9 @@ class CompetitionReport(BaseModel):
     Medal fields are None (not False) when no leaderboard is available; `leaderboard_note` then says why.
     """
 
-    model_config = ConfigDict(frozen=True)
+    # Upstream grades `inf`/`nan` scores as valid; JSON has no such numbers, so they are written as the strings
+    # "Infinity", "-Infinity" and "NaN" (pydantic reads them back as floats) instead of invalid JSON.
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="strings")
 
     competition_id: str
     score: float | None
@@ -41,5 +44,6 @@ class CompetitionReport(BaseModel):
     warnings: tuple[str, ...] = ()
 
     def upstream_dict(self) -> dict[str, object]:
-        """JSON-ready dict in upstream's key order, with our extra keys at the end."""
-        return self.model_dump(mode="json")
+        """JSON-ready dict in upstream's key order, with our extra keys at the end; non-finite numbers as strings."""
+        loaded: dict[str, object] = json.loads(self.model_dump_json())
+        return loaded
