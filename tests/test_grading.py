@@ -189,9 +189,32 @@ def test_parsed_answers_are_cached_and_invalidated(tmp_path: Path) -> None:
     prepare_synthetic(CID, tmp_path, seed=2, size=60)
     gold = _gold(tmp_path)
     assert grade(CID, gold, tmp_path).score == 1.0
-    assert list((tmp_path / CID / ".cache").glob("answers-*.pkl"))
+    assert list((tmp_path / CID / ".cache").glob("answers-*.arrow"))
     answers = tmp_path / CID / "prepared" / "private" / "test.csv"
     frame = pd.read_csv(answers)
     frame["Transported"] = ~frame["Transported"]
     frame.to_csv(answers, index=False)  # new size/mtime: the cached parse must not be used
     assert grade(CID, gold, tmp_path).score == 0.0
+
+
+def test_answers_cache_is_data_only_and_exact(tmp_path: Path) -> None:
+    """The disk cache is Arrow, not a pickle (loading a pickle runs code); a damaged cache file is parsed again,
+    and text with missing values comes back exactly as pandas' CSV reader gave it (NaN, not None)."""
+    from inspect_mlebench.grading import grader
+
+    (tmp_path / "a.csv").write_text("id,x,n\na,1.5,1\nb,,2\n,3.0,3\n")
+    frame = pd.read_csv(tmp_path / "a.csv")
+    frame.to_feather(tmp_path / "c.arrow")
+    back = grader._read_cached(tmp_path / "c.arrow")
+    assert grader._same_frame(back, frame)
+    assert back["id"].isna().tolist() == [False, False, True]
+
+    prepare_synthetic(CID, tmp_path / "d", seed=2, size=60)
+    gold = _gold(tmp_path / "d")
+    assert grade(CID, gold, tmp_path / "d").score == 1.0
+    (cached,) = (tmp_path / "d" / CID / ".cache").glob("answers-*.arrow")
+    assert not cached.read_bytes().startswith(b"\x80")  # pickle's protocol marker
+    cached.write_bytes(b"not arrow")
+    grader._cached_answers.cache_clear()
+    assert grade(CID, gold, tmp_path / "d").score == 1.0
+    assert cached.read_bytes().startswith(b"ARROW1")

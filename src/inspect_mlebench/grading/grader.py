@@ -46,8 +46,10 @@ def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
 def load_answers(comp: Competition, data_dir: str | Path | None, columns: list[str] | None = None) -> pd.DataFrame:
     """The answers file (CSV or JSONL); `columns` limits what a CSV read parses.
 
-    Parsed answers are kept in memory and as a pickle under `<data>/<id>/.cache/`, keyed by the file's path, size,
-    mtime and the columns: the validator and repeated grading parse a large answers file once, not per call.
+    Parsed answers are kept in memory and as an Arrow (feather) file under `<data>/<id>/.cache/`, keyed by the
+    file's path, size, mtime and the columns: the validator and repeated grading parse a large answers file once,
+    not per call. Arrow holds data only (a pickle would run code for whoever can write the data dir), and a frame
+    that does not come back from it exactly is not cached on disk.
     """
     path = answers_path(comp, data_dir)
     if not path.is_file():
@@ -70,10 +72,12 @@ ANSWER_ID_TEXT = "__id_as_written__"
 def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None, bool], cache_dir: Path) -> pd.DataFrame:
     path_str, _, _, columns, id_column, parsed = key
     path = Path(path_str)
-    cache_file = cache_dir / f"answers-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pkl"
+    cache_file = cache_dir / f"answers-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.arrow"
     if cache_file.is_file():
-        frame: pd.DataFrame = pd.read_pickle(cache_file)
-        return frame
+        try:
+            return _read_cached(cache_file)
+        except (OSError, ValueError) as err:  # damaged or foreign: parse the answers again and rewrite it
+            logger.debug("ignoring the answers cache %s: %s", cache_file, err)
     dtype = {id_column: str} if id_column and not parsed else None
     if path.suffix == ".jsonl":
         frame = pd.read_json(path, lines=True, dtype=dtype)
@@ -88,13 +92,30 @@ def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None, bool]
         fd, name = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         os.close(fd)
         tmp = Path(name)
-        frame.to_pickle(tmp)
-        tmp.replace(cache_file)
-    except OSError as err:  # a read-only data dir (e.g. the validator's mount) just means no disk cache
+        frame.to_feather(tmp)
+        if _same_frame(_read_cached(tmp), frame):
+            tmp.replace(cache_file)
+        else:
+            logger.debug("not caching parsed answers for %s: they do not round-trip through Arrow", path)
+    except (OSError, ValueError, TypeError, ImportError) as err:
+        # a read-only data dir (e.g. the validator's mount) or columns Arrow cannot hold: no disk cache, same result
         logger.debug("not caching parsed answers for %s: %s", path, err)
+    finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     return frame
+
+
+def _read_cached(path: Path) -> pd.DataFrame:
+    frame = pd.read_feather(path)
+    for name in frame.columns:
+        if frame[name].dtype == object:  # Arrow gives None for missing text; pandas' CSV reader gives NaN
+            frame[name] = frame[name].where(frame[name].notna(), np.nan)
+    return frame
+
+
+def _same_frame(back: pd.DataFrame, frame: pd.DataFrame) -> bool:
+    return bool(back.dtypes.equals(frame.dtypes) and back.equals(frame))
 
 
 def graded_answer_columns(comp: Competition) -> list[str] | None:
