@@ -295,6 +295,37 @@ def test_parallel_validations(server: ValidatorServer, data_dir: Path) -> None:
     assert all(r == (200, {"valid": True, "reason": "Submission is valid."}) for r in results)
 
 
+def test_a_burst_of_clients_all_get_an_answer(server: ValidatorServer, data_dir: Path) -> None:
+    """200 clients at once: with socketserver's listen backlog of 5, about a tenth of them were reset."""
+    content = (_public(data_dir) / "sample_submission.csv").read_bytes()
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(lambda _: post_file(server, content), range(200)))
+    assert [r for r in results if r != (200, {"valid": True, "reason": "Submission is valid."})] == []
+
+
+def test_busy_validator_answers_503_with_retry_after(
+    server: ValidatorServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When every upload slot stays taken, a request is told when to retry instead of hanging or being dropped."""
+    import inspect_mlebench.sandbox.validator_server as vs
+
+    monkeypatch.setattr(vs, "_UPLOAD_WAIT_SECONDS", 0.2)
+    taken = 0
+    while server.upload_slots.acquire(blocking=False):
+        taken += 1
+    try:
+        body, content_type = multipart((_public(data_dir) / "sample_submission.csv").read_bytes())
+        status, payload, headers = request(server, "POST", "/validate", body, {"Content-Type": content_type})
+    finally:
+        for _ in range(taken):
+            server.upload_slots.release()
+    assert taken == 4
+    assert status == 503
+    assert headers["Retry-After"] == "5"
+    assert set(payload) == {"error"}
+    assert post_file(server, b"PassengerId,Transported\n")[0] == 200  # slots back: serving again
+
+
 def test_still_serving_uploads_deleted_and_every_request_logged(server: ValidatorServer, upload_tmp: Path) -> None:
     status, payload, _ = request(server, "GET", "/health")
     assert (status, payload["status"]) == (200, "ok")

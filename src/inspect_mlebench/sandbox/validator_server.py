@@ -55,6 +55,8 @@ _MAX_LINE = 1024
 _DRAIN_LIMIT = 64 * 1024 * 1024  # after an early error, read at most this much of the unread body before closing
 _DRAIN_SECONDS = 2.0
 _SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
+_LISTEN_BACKLOG = 1024  # socketserver's default of 5 reset about a tenth of 200 concurrent connections
+_UPLOAD_WAIT_SECONDS = 60.0  # a request waits this long for an upload slot, then gets 503 with Retry-After
 _USAGE = "send multipart/form-data with a 'file' field (curl -F file=@submission.csv) or a text/csv body"
 
 
@@ -85,6 +87,7 @@ class ValidatorConfig:
     port: int = DEFAULT_PORT
     max_bytes: int = DEFAULT_MAX_BYTES
     max_concurrent: int = 2  # validations parse the whole submission; bound the validator's memory use
+    max_uploads: int = 4  # bodies being received at once; each may fill a temp file up to max_bytes
     grading_mode: GradingMode = DEFAULT_GRADING_MODE  # the task's; the answer never carries its warnings
 
 
@@ -297,12 +300,14 @@ class ValidatorServer(ThreadingHTTPServer):
 
     daemon_threads = True  # a stalled client must not hold up shutdown
     block_on_close = False
+    request_queue_size = _LISTEN_BACKLOG
 
     def __init__(self, config: ValidatorConfig, answers_file: Path, log_stream: TextIO | None = None) -> None:
         self.config = config
         self.answers_file = answers_file
         self.log_stream = log_stream
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent))
+        self.upload_slots = threading.BoundedSemaphore(max(1, config.max_uploads))
         self._log_lock = threading.Lock()
         super().__init__((config.host, config.port), _Handler)
 
@@ -498,6 +503,21 @@ class _Handler(BaseHTTPRequestHandler):
         raise _RequestError(HTTPStatus.BAD_REQUEST, f"expected multipart/form-data; {_USAGE}")
 
     def _validate(self) -> None:
+        """Queue for an upload slot (disk and memory stay bounded however many clients call at once), then
+        receive and check; a request that waited too long is told when to retry instead of being dropped."""
+        if not self.server.upload_slots.acquire(timeout=_UPLOAD_WAIT_SECONDS):
+            self._error(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "the validator is busy with other uploads; retry in a few seconds",
+                {"Retry-After": "5"},
+            )
+            return
+        try:
+            self._receive_and_check()
+        finally:
+            self.server.upload_slots.release()
+
+    def _receive_and_check(self) -> None:
         body: _Body | None = None
         workdir = Path(tempfile.mkdtemp(prefix="mlebench-validate-"))  # mode 0700: private to the server's user
         target = workdir / "submission.csv"
@@ -542,6 +562,7 @@ def create_server(
     port: int = DEFAULT_PORT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_concurrent: int = 2,
+    max_uploads: int = 4,
     log_stream: TextIO | None = None,
     grading_mode: str = DEFAULT_GRADING_MODE,
 ) -> ValidatorServer:
@@ -577,6 +598,7 @@ def create_server(
         port=port,
         max_bytes=max_bytes,
         max_concurrent=max_concurrent,
+        max_uploads=max_uploads,
         grading_mode=mode,
     )
     started = time.monotonic()
