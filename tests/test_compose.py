@@ -63,7 +63,7 @@ def services(project: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def mount_sources(service: dict[str, Any]) -> list[str]:
-    return [m["source"] for m in service.get("volumes", [])]
+    return [m.get("source", "(anonymous)") for m in service.get("volumes", [])]
 
 
 def check_inspect_mount_policy(project: dict[str, Any]) -> None:
@@ -114,7 +114,24 @@ def test_answers_only_in_the_validator(comp: Competition, data_dir: Path) -> Non
     assert validator["volumes"] == [
         {"type": "bind", "source": private, "target": f"/private/data/{COMP_ID}/prepared/private", "read_only": True},
         {"type": "bind", "source": public, "target": f"/private/data/{COMP_ID}/prepared/public", "read_only": True},
+        {"type": "volume", "target": "/tmp"},  # anonymous scratch for uploads; the root filesystem is read-only
     ]
+
+
+def test_services_are_hardened(comp: Competition, data_dir: Path) -> None:
+    """The validator parses untrusted uploads: no capabilities, no privilege escalation, bounded processes, a
+    read-only root and the host user's uid (root only where the host itself runs as root)."""
+    agent, validator = services(render_compose(comp, data_dir, opts()))
+    for service in (agent, validator):
+        assert service["cap_drop"] == ["ALL"]
+        assert service["security_opt"] == ["no-new-privileges:true"]
+        assert 0 < service["pids_limit"] <= 32768
+    assert validator["read_only"] is True
+    assert "read_only" not in agent  # the agent installs packages and writes where it likes in its container
+    uid = os.getuid()
+    assert validator.get("user") == (None if uid == 0 else f"{uid}:{os.getgid()}")
+    own_image = services(render_compose(comp, data_dir, opts(agent_user=None)))[0]
+    assert "cap_drop" not in own_image  # an image's own (maybe root) user keeps what installing packages needs
 
 
 def test_submission_is_a_plain_named_volume(comp: Competition, data_dir: Path) -> None:
@@ -135,14 +152,11 @@ def test_validator_contract(comp: Competition, data_dir: Path) -> None:
     assert "ports" not in validator
     assert "expose" not in validator
     command = validator["command"]
-    assert command[:2] == ["sh", "-c"]
-    assert (
-        "inspect-mlebench validator-server --competition spaceship-titanic --data-dir /private/data "
-        "--host 127.0.0.1 --port 5000"
-    ) in command[2]
-    assert command[2].startswith("while :; do ")
-    assert command[2].endswith("done")
-    assert "$" not in command[2]  # nothing for compose to interpolate
+    assert command == [
+        "inspect-mlebench", "validator-server", "--competition", "spaceship-titanic", "--data-dir", "/private/data",
+        "--host", "127.0.0.1", "--port", "5000", "--supervise",
+    ]  # fmt: skip
+    assert not any("$" in part for part in command)  # nothing for compose to interpolate
     test = validator["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python3", "-c"]
     assert "http://127.0.0.1:5000/health" in test[3]
@@ -230,7 +244,7 @@ def test_internet_puts_a_bridge_on_the_validator_only(comp: Competition, data_di
 
 def test_custom_validator_port(comp: Competition, data_dir: Path) -> None:
     agent, validator = services(render_compose(comp, data_dir, opts(validator_port=5050)))
-    assert "--port 5050" in validator["command"][2]
+    assert "--port 5050" in " ".join(validator["command"])
     assert "127.0.0.1:5050/health" in validator["healthcheck"]["test"][3]
     assert agent["environment"]["VALIDATOR_URL"] == "http://localhost:5050/validate"
 
@@ -361,7 +375,7 @@ def gpu_lease_metadata_env(indices: tuple[int, ...]) -> dict[str, str]:
 
 def test_strict_grading_mode_reaches_the_validator(comp: Competition, data_dir: Path) -> None:
     _, validator = services(render_compose(comp, data_dir, opts(grading_mode="strict")))
-    assert "--port 5000 --grading-mode strict;" in validator["command"][2]
+    assert "--port 5000 --grading-mode strict --supervise" in " ".join(validator["command"])
     # the default leaves the command (and the content-keyed file name) as it was
     _, default = services(render_compose(comp, data_dir, opts()))
-    assert "--grading-mode" not in default["command"][2]
+    assert "--grading-mode" not in " ".join(default["command"])

@@ -101,7 +101,19 @@ def test_answers_only_in_the_validator(comp: Competition) -> None:
     root = f"/private/data/{COMP_ID}/prepared"
     assert mounts(validator)[f"{root}/private"]["subPath"] == f"{COMP_ID}/prepared/private"
     assert mounts(validator)[f"{root}/public"]["subPath"] == f"{COMP_ID}/prepared/public"
-    assert all(m["readOnly"] for m in validator["volumeMounts"])
+    assert all(m["readOnly"] for m in validator["volumeMounts"] if m["name"] == "mlebench-data")
+    assert mounts(validator)["/tmp"] == {"name": "scratch", "mountPath": "/tmp"}  # uploads; the root is read-only
+
+
+def test_security_contexts(comp: Competition) -> None:
+    values = render(comp)
+    agent, validator = values["services"]["default"], values["services"]["validator"]
+    assert validator["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+    }
+    assert agent["securityContext"] == {"allowPrivilegeEscalation": False}
 
 
 def test_data_subpath_inside_the_pvc(comp: Competition) -> None:
@@ -123,7 +135,7 @@ def test_validator_is_reachable_by_name(comp: Competition) -> None:
     values = render(comp, validator_port=5050)
     agent, validator = values["services"]["default"], values["services"]["validator"]
     assert validator["dnsRecord"] is True
-    assert "--host 0.0.0.0 --port 5050" in validator["command"][2]
+    assert "--host 0.0.0.0 --port 5050" in " ".join(validator["command"])
     assert validator["readinessProbe"]["httpGet"] == {"path": "/health", "port": 5050}
     env = {e["name"]: e["value"] for e in agent["env"]}
     assert env["VALIDATOR_URL"] == "http://validator:5050/validate"
@@ -216,5 +228,5 @@ def test_dumps_without_yaml_anchors(comp: Competition) -> None:
 
 def test_strict_grading_mode_reaches_the_validator(comp: Competition) -> None:
     validator = render(comp, grading_mode="strict")["services"]["validator"]
-    assert "--grading-mode strict" in validator["command"][2]
-    assert "--grading-mode" not in render(comp)["services"]["validator"]["command"][2]
+    assert "--grading-mode strict" in " ".join(validator["command"])
+    assert "--grading-mode" not in " ".join(render(comp)["services"]["validator"]["command"])

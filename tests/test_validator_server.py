@@ -385,6 +385,50 @@ def test_cli_serves_until_sigterm(data_dir: Path) -> None:
             proc.wait()
 
 
+def _health(port: int) -> dict[str, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/health")
+        payload: dict[str, Any] = json.loads(conn.getresponse().read())
+        return payload
+    finally:
+        conn.close()
+
+
+def test_supervised_validator_keeps_its_port_across_a_crash(data_dir: Path) -> None:
+    """The server dies (SIGKILL, as the OOM killer would): the supervisor restarts it on the socket it holds, so
+    nothing else (the agent, in the shared namespace) can bind the port in between."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspect_mlebench.cli", "validator-server", "-c", CID, "--data-dir", str(data_dir),
+         "--port", str(port), "--supervise"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        assert "ready on" in proc.stderr.readline()
+        assert _health(port)["status"] == "ok"
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 1
+        os.kill(int(children[0]), signal.SIGKILL)
+        with socket.socket() as intruder:
+            intruder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError, match="in use"):
+                intruder.bind(("127.0.0.1", port))
+        assert _health(port)["status"] == "ok"  # queued in the backlog, answered by the next server
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert "restarting in 1s" in proc.stderr.read()
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))  # released on exit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (bound and released)."""
     with socket.socket() as sock:

@@ -356,20 +356,43 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
 @click.option(
     "--max-bytes", default=1 << 30, show_default=True, help="Largest upload accepted; larger ones get HTTP 413."
 )
+@click.option(
+    "--supervise",
+    is_flag=True,
+    help="Hold the port and run the server in a child process, restarting it if it dies (the sandbox's mode).",
+)
+@click.option("--listen-fd", type=int, default=None, hidden=True, help="Serve on this inherited listening socket.")
 @GRADING_MODE_OPTION
 def validator_server_command(
-    competition_id: str, data_dir: Path | None, host: str, port: int, max_bytes: int, grading_mode: str
+    competition_id: str,
+    data_dir: Path | None,
+    host: str,
+    port: int,
+    max_bytes: int,
+    supervise: bool,
+    listen_fd: int | None,
+    grading_mode: str,
 ) -> None:
     """Serve POST /validate (valid/invalid + reason, never a score) and GET /health until SIGTERM/SIGINT."""
-    from inspect_mlebench.sandbox.validator_server import ValidatorStartupError, create_server, serve
+    from inspect_mlebench.sandbox import validator_server as vs
 
     try:
-        server = create_server(
-            competition_id, data_dir, host=host, port=port, max_bytes=max_bytes, grading_mode=grading_mode
+        if supervise:
+            args = ["-c", competition_id, "--max-bytes", str(max_bytes), "--grading-mode", grading_mode]
+            args += ["--data-dir", str(data_dir)] if data_dir is not None else []
+            sys.exit(vs.supervise(args, host, port))
+        server = vs.create_server(
+            competition_id,
+            data_dir,
+            host=host,
+            port=port,
+            max_bytes=max_bytes,
+            grading_mode=grading_mode,
+            listen_fd=listen_fd,
         )
-    except ValidatorStartupError as err:
+    except vs.ValidatorStartupError as err:
         raise _fail(err) from err
-    serve(server)
+    vs.serve(server)
 
 
 @cli.command("build-images")

@@ -17,7 +17,6 @@ import hashlib
 import math
 import os
 import re
-import shlex
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -155,35 +154,45 @@ def _thread_env(cpus: float) -> dict[str, str]:
     return dict.fromkeys(THREAD_ENV_VARS, threads)
 
 
+_HARDENED: dict[str, Any] = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges:true"]}
+VALIDATOR_PIDS_LIMIT = 1024  # a thread per connection: a burst of hundreds of clients fits
+AGENT_PIDS_LIMIT = 32768
+
+
+def _host_user() -> str | None:
+    """The validator runs as the host user who prepared the data (so it can read the answers, whatever their
+    mode), never as root; a host running as root keeps root in the container, without capabilities."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return f"{uid}:{os.getgid()}" if uid != 0 else None
+
+
 def _bind_ro(source: Path, target: str) -> dict[str, Any]:
     # Long syntax, the form Inspect's mount check reads: read-only, no propagation, no host path creation.
     return {"type": "bind", "source": _literal(str(source)), "target": target, "read_only": True}
 
 
 def validator_command(competition_id: str, host: str, port: int, grading_mode: str = "upstream") -> list[str]:
-    """The validator's command, kept alive by a respawn loop; `--grading-mode` only when not the default, so
-    default projects (and their content-keyed file names) stay as they were.
+    """The validator's command, supervised (see `validator_server.supervise`); `--grading-mode` only when not the
+    default, so default projects (and their content-keyed file names) stay as they were.
 
     A crash must not end the container: the agent shares its network namespace, and a recreated validator would
-    leave the agent cut off.
+    leave the agent cut off. The supervisor restarts the server and holds the port meanwhile, so the agent can
+    never bind it and impersonate the validator.
     """
-    server = shlex.join(
-        [
-            "inspect-mlebench",
-            "validator-server",
-            "--competition",
-            competition_id,
-            "--data-dir",
-            VALIDATOR_DATA_DIR,
-            "--host",
-            host,
-            "--port",
-            str(port),
-            *(["--grading-mode", grading_mode] if grading_mode != "upstream" else []),
-        ]
-    )
-    loop = f"while :; do {server}; echo 'validator-server exited; restarting in 1s' >&2; sleep 1; done"
-    return ["sh", "-c", loop]
+    return [
+        "inspect-mlebench",
+        "validator-server",
+        "--competition",
+        competition_id,
+        "--data-dir",
+        VALIDATOR_DATA_DIR,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        *(["--grading-mode", grading_mode] if grading_mode != "upstream" else []),
+        "--supervise",
+    ]
 
 
 def validator_healthcheck(port: int) -> dict[str, Any]:
@@ -270,7 +279,14 @@ def render_compose(
         "cpus": options.validator_cpus,
         "mem_limit": _size(options.validator_memory_gb),
         "stop_grace_period": "2s",
+        # It parses untrusted uploads: no capabilities, no setuid escalation, a bounded process count, and a
+        # read-only root filesystem with one scratch volume for uploads (disk, not memory like a tmpfs).
+        **_HARDENED,
+        "pids_limit": VALIDATOR_PIDS_LIMIT,
+        "read_only": True,
+        **({"user": validator_user} if (validator_user := _host_user()) else {}),
     }
+    validator["volumes"].append({"type": "volume", "target": "/tmp"})
 
     agent_env = {
         "COMPETITION_ID": comp.id,
@@ -284,7 +300,10 @@ def render_compose(
 
     agent: dict[str, Any] = {"image": _literal(options.agent_image), "x-local": True, "init": True}
     if options.agent_user:
+        # A named user: capabilities and setuid escalation are of no use to it. An image's own user (None) may be
+        # root and install packages, which needs them, so it keeps Docker's defaults.
         agent["user"] = options.agent_user
+        agent |= _HARDENED
     agent |= {
         "working_dir": "/home",
         "command": ["sleep", "infinity"],
@@ -302,6 +321,7 @@ def render_compose(
         "memswap_limit": _size(options.memory_gb),
         "shm_size": _size(options.shm_size_gb),
         "stop_grace_period": "2s",
+        "pids_limit": AGENT_PIDS_LIMIT,  # a fork bomb stops here; data-loader workers and their threads fit
     }
     if (deploy := _gpu_reservation(options)) is not None:
         agent["deploy"] = deploy

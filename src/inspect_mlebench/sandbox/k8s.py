@@ -38,6 +38,7 @@ GPU_RESOURCE = "nvidia.com/gpu"
 GPU_RUNTIME_CLASS = "nvidia"
 DATA_VOLUME = "mlebench-data"
 SHM_VOLUME = "dshm"
+SCRATCH_VOLUME = "scratch"
 
 
 def _cpu(cpus: float) -> str:
@@ -127,6 +128,8 @@ def render_k8s_values(
                 **({} if gpus else {"NVIDIA_VISIBLE_DEVICES": "void"}),
             }
         ),
+        # No setuid escalation; the image's user and its capabilities stay (it may install packages as root).
+        "securityContext": {"allowPrivilegeEscalation": False},
         # Requests equal limits: the Guaranteed QoS class, so the agent is not evicted first under node pressure.
         "resources": {
             "requests": {"cpu": agent_limits["cpu"], "memory": agent_limits["memory"]},
@@ -172,10 +175,17 @@ def render_k8s_values(
             "timeoutSeconds": 5,
             "failureThreshold": 60,
         },
-        "volumes": [data_volume()],
+        # It parses untrusted uploads: no capabilities or escalation, a read-only root, uploads on a scratch dir.
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+        },
+        "volumes": [data_volume(), {"name": SCRATCH_VOLUME, "emptyDir": {}}],
         "volumeMounts": [
             data_mount("private", f"{validator_root}/private"),
             data_mount("public", f"{validator_root}/public"),
+            {"name": SCRATCH_VOLUME, "mountPath": "/tmp"},
         ],
     }
     if runtime_class_name:

@@ -22,6 +22,8 @@ import io
 import json
 import shutil
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -302,14 +304,25 @@ class ValidatorServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = _LISTEN_BACKLOG
 
-    def __init__(self, config: ValidatorConfig, answers_file: Path, log_stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        config: ValidatorConfig,
+        answers_file: Path,
+        log_stream: TextIO | None = None,
+        listen_fd: int | None = None,
+    ) -> None:
         self.config = config
         self.answers_file = answers_file
         self.log_stream = log_stream
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent))
         self.upload_slots = threading.BoundedSemaphore(max(1, config.max_uploads))
         self._log_lock = threading.Lock()
-        super().__init__((config.host, config.port), _Handler)
+        super().__init__((config.host, config.port), _Handler, bind_and_activate=listen_fd is None)
+        if listen_fd is not None:  # a socket the supervisor bound and keeps: take it over instead of binding
+            self.socket.close()
+            self.socket = socket.socket(fileno=listen_fd)
+            self.server_address = self.socket.getsockname()
+            self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     @property
     def port(self) -> int:
@@ -554,6 +567,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(HTTPStatus.OK, {"valid": valid, "reason": one_line(reason, 2000)})
 
 
+def check_port(port: int) -> None:
+    if port == BRIDGE_PORT:
+        raise ValidatorStartupError(
+            f"port {BRIDGE_PORT} is reserved for Inspect's agent bridge in the shared namespace; choose another port"
+        )
+    if not 0 <= port <= 65535:
+        raise ValidatorStartupError(f"port {port} is not a TCP port")
+
+
 def create_server(
     competition_id: str,
     data_dir: str | Path | None = None,
@@ -565,6 +587,7 @@ def create_server(
     max_uploads: int = 4,
     log_stream: TextIO | None = None,
     grading_mode: str = DEFAULT_GRADING_MODE,
+    listen_fd: int | None = None,
 ) -> ValidatorServer:
     """Check the competition, load (and cache) its answers, then bind; raises ValidatorStartupError in one line.
 
@@ -579,12 +602,7 @@ def create_server(
     )
     from inspect_mlebench.registry import RegistryError, get_competition
 
-    if port == BRIDGE_PORT:
-        raise ValidatorStartupError(
-            f"port {BRIDGE_PORT} is reserved for Inspect's agent bridge in the shared namespace; choose another port"
-        )
-    if not 0 <= port <= 65535:
-        raise ValidatorStartupError(f"port {port} is not a TCP port")
+    check_port(port)
     if max_bytes < 1:
         raise ValidatorStartupError(f"max_bytes must be positive, got {max_bytes}")
     try:
@@ -612,7 +630,7 @@ def create_server(
     except (RegistryError, CompetitionNotPreparedError) as err:
         raise ValidatorStartupError(one_line(str(err))) from err
     try:
-        server = ValidatorServer(config, answers_path(comp, config.data_dir), log_stream)
+        server = ValidatorServer(config, answers_path(comp, config.data_dir), log_stream, listen_fd)
     except OSError as err:
         raise ValidatorStartupError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server.log(
@@ -652,3 +670,46 @@ def serve(server: ValidatorServer) -> None:
             signal.signal(sig, handler)
         server.server_close()
         server.log("validator: stopped")
+
+
+def supervise(server_args: list[str], host: str, port: int, *, restart_delay: float = 1.0) -> int:
+    """Bind the port once, then run the server in a child process on that socket, restarting it when it dies.
+
+    The agent shares the validator's network namespace: if the validator let go of its port while restarting,
+    the agent could bind it and answer validation requests itself. Here the port stays held by this small
+    process for the container's life; requests that arrive between two children wait in the listen backlog.
+    Returns the exit status after SIGTERM/SIGINT (forwarded to the child).
+    """
+    check_port(port)
+    try:
+        listener = socket.create_server((host, port), backlog=_LISTEN_BACKLOG)
+    except OSError as err:
+        raise ValidatorStartupError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
+    stopping = threading.Event()
+    child: subprocess.Popen[bytes] | None = None
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    fd = listener.fileno()
+    command = [sys.executable, "-m", "inspect_mlebench.cli", "validator-server", *server_args, "--listen-fd", str(fd)]
+    try:
+        while not stopping.is_set():
+            child = subprocess.Popen(command, pass_fds=[fd])
+            status = child.wait()
+            if stopping.is_set():
+                return 0
+            sys.stderr.write(f"validator-server exited with status {status}; restarting in {restart_delay:g}s\n")
+            sys.stderr.flush()
+            stopping.wait(restart_delay)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child is not None and child.poll() is None:
+            child.terminate()
+            child.wait(timeout=10)
+        listener.close()
