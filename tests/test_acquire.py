@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -272,3 +273,51 @@ def test_upstream_made_data_dir_works_unchanged(tmp_path: Path) -> None:
     [row] = json.loads(result.output)
     assert row["prepared"] is True
     assert row["status"] == "leaderboard missing"
+
+
+def test_a_new_zip_never_meets_an_old_ones_raw_files(tmp_path: Path) -> None:
+    """Raw data is tied to the archive it came from: a second zip (even at the same path) is extracted afresh."""
+    base = tmp_path / "zips"
+    first = _zip_dir(synthesize(CID, base / "raw1", seed=1, size=120), base / "one.zip")
+    second = _zip_dir(synthesize(CID, base / "raw2", seed=2, size=120), base / "two.zip")
+    data = tmp_path / "data"
+    answers = data / CID / "prepared" / "private" / "test.csv"
+    prepare_competitions([CID], PrepareOptions(data_dir=data, from_zip=first, skip_verification=True, keep_raw=True))
+    seed1 = answers.read_bytes()
+    opts = PrepareOptions(data_dir=data, from_zip=second, skip_verification=True, keep_raw=True, overwrite=True)
+    prepare_competitions([CID], opts)
+    assert answers.read_bytes() != seed1
+    first.write_bytes(second.read_bytes())  # same path as before, new content
+    prepare_competitions([CID], dataclasses.replace(opts, from_zip=first))
+    assert (data / CID / "raw" / ".extracted").read_text().startswith(str(first.resolve()))
+
+
+def test_a_bad_zip_leaves_nothing_that_breaks_the_next_good_one(kaggle_zip: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("unrelated.txt", "not the competition's files")
+    (tmp_path / CID).mkdir()
+    (tmp_path / CID / ".raw-killed").mkdir()  # what a killed extraction leaves behind
+    [failed] = prepare_competitions([CID], PrepareOptions(data_dir=tmp_path, from_zip=bad, skip_verification=True))
+    assert failed.status == "failed"
+    assert not (tmp_path / CID / "raw").exists()
+    assert not list((tmp_path / CID).glob(".raw-*"))
+    [ok] = prepare_competitions([CID], PrepareOptions(data_dir=tmp_path, from_zip=kaggle_zip, skip_verification=True))
+    assert ok.status == "incomplete", ok  # prepared; only the leaderboard is missing offline
+
+
+def test_data_that_fails_verification_is_never_put_in_place(kaggle_zip: Path, tmp_path: Path) -> None:
+    """`--raw-dir` data whose prepared files differ from upstream's md5s: the run fails and nothing is replaced."""
+    raw = tmp_path / "raw"
+    with zipfile.ZipFile(kaggle_zip) as zf:
+        zf.extractall(raw)
+    [outcome] = prepare_competitions([CID], PrepareOptions(data_dir=tmp_path / "d", raw_dir=raw))
+    assert outcome.status == "failed"
+    assert "differ from upstream's checksums" in outcome.detail
+    assert not (tmp_path / "d" / CID / "prepared").exists()
+    accepted = PrepareOptions(data_dir=tmp_path / "d", raw_dir=raw, skip_verification=True)
+    prepare_competitions([CID], accepted)
+    before = _digests(tmp_path / "d" / CID / "prepared")
+    [again] = prepare_competitions([CID], PrepareOptions(data_dir=tmp_path / "d", raw_dir=raw, overwrite=True))
+    assert again.status == "failed"
+    assert _digests(tmp_path / "d" / CID / "prepared") == before  # the accepted data is left as it was

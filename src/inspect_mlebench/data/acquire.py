@@ -69,19 +69,32 @@ def is_ready(comp: Competition, data_dir: Path | None, *, verify: bool) -> bool:
     return not verify or not prepared_mismatches(comp, root)
 
 
-def _extract_raw(comp: Competition, archive: Path, root: Path, *, skip_verification: bool) -> Path:
-    """`<data>/<id>/raw`, extracted from `archive` after its md5 check; reused if a complete extraction exists."""
+def _source_identity(archive: Path) -> str:
+    """Which archive a raw dir came from: its path, size and mtime (hashing a 100 GB zip to compare is too slow)."""
+    stat = archive.stat()
+    return f"{archive.resolve()}\n{stat.st_size}\n{stat.st_mtime_ns}\n"
+
+
+def _extract_raw(
+    comp: Competition, archive: Path, root: Path, *, skip_verification: bool, overwrite: bool = False
+) -> Path:
+    """`<data>/<id>/raw`, extracted from `archive` after its md5 check. A complete extraction is reused only when
+    it came from this very archive and `overwrite` is not set: a new zip never meets an old one's files."""
     raw = root / "raw"
-    if (raw / RAW_COMPLETE).is_file():
+    marker = raw / RAW_COMPLETE
+    source = _source_identity(archive)
+    if not overwrite and marker.is_file() and marker.read_text(encoding="utf-8", errors="replace") == source:
         return raw
     if not skip_verification:
         mismatch = zip_mismatch(comp, archive)
         if mismatch is not None:
             raise ChecksumError(comp.id, [mismatch])
+    for stale in root.glob(".raw-*"):  # left by an extraction that was killed; we hold the competition's lock
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".raw-", dir=root))
     try:
         extract(archive, staging)
-        (staging / RAW_COMPLETE).touch()
+        (staging / RAW_COMPLETE).write_text(source, encoding="utf-8")
         shutil.rmtree(raw, ignore_errors=True)
         staging.rename(raw)
     finally:
@@ -129,16 +142,23 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
                 from inspect_mlebench.data.kaggle_source import download_competition_zip
 
                 archive = download_competition_zip(comp.id, root, api=kaggle_api)  # type: ignore[arg-type]
-            raw = extracted = _extract_raw(comp, archive, root, skip_verification=opts.skip_verification)
+            raw = extracted = _extract_raw(
+                comp, archive, root, skip_verification=opts.skip_verification, overwrite=opts.overwrite
+            )
         description, description_notes = _description(comp)
         notes += description_notes
-        prepare(comp.id, raw, data_dir, overwrite=True, description=description)
-        if verify:
-            mismatches = prepared_mismatches(comp, root)
+
+        def verified(staging: Path) -> None:
+            """Checked before it replaces anything: data that fails verification is never put in place."""
+            mismatches = prepared_mismatches(comp, root, prepared=staging)
             if mismatches:
                 raise ChecksumError(comp.id, mismatches)
-        if extracted is not None and not opts.keep_raw:
-            shutil.rmtree(extracted, ignore_errors=True)
+
+        try:
+            prepare(comp.id, raw, data_dir, overwrite=True, description=description, check=verified if verify else None)
+        finally:  # the extracted copy is only kept on request, whether preparation worked or not
+            if extracted is not None and not opts.keep_raw:
+                shutil.rmtree(extracted, ignore_errors=True)
 
     from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_leaderboard
 

@@ -73,16 +73,17 @@ def _save_verified(root: Path, entries: dict[str, dict[str, object]]) -> None:
     Path(tmp).replace(root / VERIFIED_FILE)
 
 
-def prepared_mismatches(comp: Competition, competition_root: Path) -> list[Mismatch]:
+def prepared_mismatches(comp: Competition, competition_root: Path, *, prepared: Path | None = None) -> list[Mismatch]:
     """Every prepared file whose md5 differs from upstream's record (or that is missing). Files verified before
-    and unchanged since (same size and mtime) are not hashed again."""
+    and unchanged since (same size and mtime) are not hashed again. `prepared`: check a staging dir that is about
+    to become `<root>/prepared` (a rename keeps sizes and mtimes, so what is recorded stays valid)."""
     expected = {f"prepared/public/{name}": md5 for name, md5 in comp.checksums.public.items()}
     expected |= {f"prepared/private/{name}": md5 for name, md5 in comp.checksums.private.items()}
     known = _load_verified(competition_root)
     fresh: dict[str, dict[str, object]] = {}
     mismatches = []
     for rel, md5 in sorted(expected.items()):
-        path = competition_root / rel
+        path = competition_root / rel if prepared is None else prepared / Path(rel).relative_to("prepared")
         if not path.is_file():
             mismatches.append(Mismatch(rel, md5, None))
             continue

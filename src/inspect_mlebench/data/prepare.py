@@ -107,10 +107,13 @@ def prepare(
     overwrite: bool = False,
     gold: bool = False,
     description: str | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> Path:
     """Prepare one competition from an extracted raw download; returns `<data>/<id>/prepared`.
 
-    `description` is written to `public/description.md` (what the agent reads) inside the same atomic step."""
+    `description` is written to `public/description.md` (what the agent reads) inside the same atomic step.
+    `check(staging)` runs on the finished staging dir before it replaces anything: if it raises (e.g. checksums
+    differ from upstream's), the previous prepared data, or none, stays in place."""
     comp = get_competition(competition_id)
     preparer = preparer_of(comp)
     if not raw_dir.is_dir():
@@ -136,6 +139,8 @@ def prepare(
                 write_gold_submission(comp, public, private)
             if description is not None:
                 (public / "description.md").write_text(description, encoding="utf-8")
+            if check is not None:
+                check(staging)
             old = root / ".prepared-old"
             if target.exists():
                 shutil.rmtree(old, ignore_errors=True)
