@@ -210,15 +210,35 @@ def test_doctor_reports_state(kaggle_zip: Path, tmp_path: Path) -> None:
     prepare_competitions([CID], PrepareOptions(data_dir=tmp_path, from_zip=kaggle_zip, skip_verification=True))
     (tmp_path / "random-acts-of-pizza").mkdir()  # a folder with nothing prepared in it
     result = CliRunner().invoke(cli, ["doctor", "--data-dir", str(tmp_path), "--json"])
-    assert result.exit_code == 0, result.output
-    rows = {r["competition_id"]: r for r in json.loads(result.output)}
+    assert result.exit_code == 1, result.output  # competitions missing or broken: scripts see it
+    rows = {r["competition_id"]: r for r in json.loads(result.stdout)}
     assert rows[CID]["status"] == "checksum mismatch"  # synthetic files are not upstream's
     assert rows[CID]["leaderboard"] == "missing"
     assert rows["random-acts-of-pizza"]["status"] == "missing"
     fast = CliRunner().invoke(cli, ["doctor", "--data-dir", str(tmp_path), "--no-verify", "--json"])
-    assert {r["competition_id"]: r["status"] for r in json.loads(fast.output)}[CID] == "leaderboard missing"
+    assert {r["competition_id"]: r["status"] for r in json.loads(fast.stdout)}[CID] == "leaderboard missing"
     table = CliRunner().invoke(cli, ["doctor", "--data-dir", str(tmp_path)])
     assert CID in table.output
+    assert table.exit_code == 1
+    assert "2 of 2 competition(s) not ready: random-acts-of-pizza, spaceship-titanic" in table.output
+    empty = CliRunner().invoke(cli, ["doctor", "--data-dir", str(tmp_path / "nothing")])
+    assert empty.exit_code == 1
+    assert "no competitions found" in empty.output
+
+
+def test_zip_bomb_is_refused_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zeros compress about a thousand-fold; the expansion guard refuses before a byte is written."""
+    import inspect_mlebench.data.archive as archive
+
+    monkeypatch.setattr(archive, "BOMB_MIN_BYTES", 1 << 20)  # the guard's floor, scaled down for a small test
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.csv", b"0" * (8 << 20))
+    with pytest.raises(ArchiveError, match=r"would expand \d+-fold .* INSPECT_MLEBENCH_MAX_EXPANSION"):
+        extract(bomb, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setenv("INSPECT_MLEBENCH_MAX_EXPANSION", "100000")
+    assert (extract(bomb, tmp_path / "out") / "zeros.csv").stat().st_size == 8 << 20
 
 
 def test_prepare_help_lists_every_option() -> None:

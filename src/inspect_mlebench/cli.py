@@ -320,8 +320,11 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
     except RegistryError as err:
         raise _fail(err) from err
     health = [diagnose(registry[cid], root, verify=not no_verify) for cid in ids]
+    problems = [h.competition_id for h in health if h.status != "prepared"]
     if as_json:
         click.echo(json.dumps([{**h.__dict__, "status": h.status} for h in health], indent=2))
+        if problems:
+            sys.exit(1)
         return
     from rich.console import Console
     from rich.table import Table
@@ -345,7 +348,12 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
         )
     Console(width=None if sys.stdout.isatty() else 200).print(table)
     if not health:
-        click.echo(f"no competitions found in {root}; prepare some with `inspect-mlebench prepare`")
+        raise click.ClickException(f"no competitions found in {root}; prepare some with `inspect-mlebench prepare`")
+    if problems:  # scripts and CI can rely on the exit status
+        raise click.ClickException(
+            f"{len(problems)} of {len(health)} competition(s) not ready: {', '.join(problems[:10])}"
+            + (f" (+{len(problems) - 10} more)" if len(problems) > 10 else "")
+        )
 
 
 @cli.command("validator-server")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 import zipfile
@@ -10,6 +11,11 @@ from pathlib import Path, PurePosixPath
 
 # Room to leave beyond the archive's uncompressed size (filesystem overhead, the preparer's own copies).
 DISK_MARGIN = 1.1
+# A zip bomb expands a megabyte into gigabytes. Kaggle's downloads (CSV, images, audio) expand a few times, at
+# most tens; an archive that would expand more than this, to more than BOMB_MIN_BYTES, is refused before writing.
+MAX_EXPANSION = 200
+BOMB_MIN_BYTES = 1 << 30
+EXPANSION_ENV = "INSPECT_MLEBENCH_MAX_EXPANSION"
 
 
 class ArchiveError(RuntimeError):
@@ -32,6 +38,16 @@ def _check_space(total_bytes: int, dest: Path, archive: Path) -> None:
         raise ArchiveError(
             f"{archive.name} needs {needed / 2**30:.1f} GiB to extract but {probe} has {free / 2**30:.1f} GiB free; "
             "free space or choose another --data-dir"
+        )
+
+
+def _check_expansion(total_bytes: int, archive: Path) -> None:
+    limit = float(os.environ.get(EXPANSION_ENV) or MAX_EXPANSION)
+    ratio = total_bytes / max(1, archive.stat().st_size)
+    if total_bytes > BOMB_MIN_BYTES and ratio > limit:
+        raise ArchiveError(
+            f"{archive.name} would expand {ratio:.0f}-fold to {total_bytes / 2**30:.1f} GiB, more than the "
+            f"{limit:g}-fold a Kaggle download does; refusing (set {EXPANSION_ENV} higher if you trust this file)"
         )
 
 
@@ -66,7 +82,9 @@ def extract(archive: Path, dest: Path) -> Path:
         _check_member(name, archive)
         if is_link:
             raise ArchiveError(f"{archive.name}: entry '{name}' is a link; refusing")
-    _check_space(sum(size for _, size, _ in members), dest, archive)
+    total = sum(size for _, size, _ in members)
+    _check_expansion(total, archive)
+    _check_space(total, dest, archive)
     dest.mkdir(parents=True, exist_ok=True)
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
