@@ -169,7 +169,7 @@ def test_grading_mode_travels_to_scorer_validator_and_disclosure(data_dir: Path)
     assert sample.metadata["grading_mode"] == "strict"  # what the host-side validation tools read
     assert sample.sandbox is not None
     compose = yaml.safe_load(Path(str(sample.sandbox.config)).read_text())
-    assert "--grading-mode strict" in compose["services"]["validator"]["command"][2]
+    assert "--grading-mode strict" in " ".join(compose["services"]["validator"]["command"])
     assert registry_params(task.scorer[0])["grading_mode"] == "strict"
 
 

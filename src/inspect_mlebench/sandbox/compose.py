@@ -76,7 +76,11 @@ class SandboxOptions(BaseModel):
     validator_port: int = Field(default=5000, ge=1, le=65535)
     validator_cpus: float = Field(default=1.0, gt=0)
     validator_memory_gb: float = Field(
-        default=4.0, gt=0, description="room to read an uploaded submission and the answers at once"
+        default=8.0,
+        gt=0,
+        # grading one upload takes up to ~6x its size (parsing, pairing, the metric's copies): the 1 GiB upload cap
+        # plus the parsed answers fit, one validation at a time. A limit, not a reservation.
+        description="room to check the largest accepted upload against the answers",
     )
     agent_user: str | None = Field(default="nonroot", description="user the agent's commands run as; None: image's")
     grading_mode: GradingMode = Field(

@@ -88,7 +88,9 @@ class ValidatorConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     max_bytes: int = DEFAULT_MAX_BYTES
-    max_concurrent: int = 2  # validations parse the whole submission; bound the validator's memory use
+    # one validation at a time: grading an upload takes up to ~6x its size, so the memory limit (8 GiB in the
+    # sandbox) holds the largest accepted upload (1 GiB) and the answers; others wait their turn
+    max_concurrent: int = 1
     max_uploads: int = 4  # bodies being received at once; each may fill a temp file up to max_bytes
     grading_mode: GradingMode = DEFAULT_GRADING_MODE  # the task's; the answer never carries its warnings
 
@@ -583,7 +585,7 @@ def create_server(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    max_concurrent: int = 2,
+    max_concurrent: int = 1,
     max_uploads: int = 4,
     log_stream: TextIO | None = None,
     grading_mode: str = DEFAULT_GRADING_MODE,
