@@ -26,7 +26,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from inspect_mlebench.baseline.scripted import ScriptedModelAPI
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI, declare_model_info
 
 _HEAD = """\
 import csv
@@ -119,6 +119,7 @@ class ScriptedAide(ScriptedModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config)
+        declare_model_info(f"aide_scripted/{model_name}")
 
     async def generate(
         self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig

@@ -22,7 +22,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from inspect_mlebench.baseline.scripted import ScriptedModelAPI
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI, declare_model_info
 
 
 @dataclass
@@ -54,6 +54,7 @@ class ScriptedReactAPI(ScriptedModelAPI):
         log: ScriptLog | None = None,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config)
+        declare_model_info(f"mle_react_scripted/{model_name}")
         self.steps = list(steps or [])
         self.log = log if log is not None else ScriptLog()
         self.index = 0

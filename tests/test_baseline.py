@@ -57,3 +57,13 @@ def test_aide_with_the_baseline_trains_and_keeps_the_best(tmp_path: Path) -> Non
     graded = tmp_path / "submission" / "submission.csv"
     assert len(pd.read_csv(graded)) > 0
     assert grade(CID, graded, root).valid_submission
+
+
+def test_scripted_model_declares_its_context_window() -> None:
+    """Without a declared window Inspect warns once per sample that it cannot determine one."""
+    from inspect_ai.model import get_model
+    from inspect_ai.model._model_info import get_model_input_tokens
+
+    from inspect_mlebench.baseline.scripted import SCRIPTED_CONTEXT_WINDOW
+
+    assert get_model_input_tokens(get_model("mlebench/baseline")) == SCRIPTED_CONTEXT_WINDOW

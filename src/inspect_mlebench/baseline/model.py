@@ -26,7 +26,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from inspect_mlebench.baseline.scripted import ScriptedModelAPI
+from inspect_mlebench.baseline.scripted import ScriptedModelAPI, declare_model_info
 
 DATA_DIR = "/home/data"
 SUBMISSION = "/home/submission/submission.csv"
@@ -139,6 +139,7 @@ class BaselineModelAPI(ScriptedModelAPI):
             raise ValueError(f"unknown model 'mlebench/{model_name}': the only scripted model is 'mlebench/baseline'")
         if model_args:
             raise ValueError(f"mlebench/baseline takes no model args, got {sorted(model_args)}")
+        declare_model_info("mlebench/baseline")
 
     def connection_key(self) -> str:
         return "mlebench/baseline"

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import json
 
-from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, ModelUsage
+from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelInfo, ModelOutput, ModelUsage, set_model_info
+
+# What a scripted model reports as its context window: large enough that compaction never triggers on the short
+# scripted conversations, and declared so Inspect does not warn that it cannot find one.
+SCRIPTED_CONTEXT_WINDOW = 200_000
 
 
 def estimate_tokens(text: str) -> int:
     """About four characters a token, at least one."""
     return max(1, len(text) // 4)
+
+
+def declare_model_info(model: str) -> None:
+    """Register `provider/model`'s context window with Inspect (it has no database entry for scripted models)."""
+    set_model_info(
+        model, ModelInfo(context_length=SCRIPTED_CONTEXT_WINDOW, output_tokens=8192, organization="inspect-mlebench")
+    )
 
 
 class ScriptedModelAPI(ModelAPI):
