@@ -176,7 +176,9 @@ def test_flagged_known_issues_are_marked_in_the_score(data_dir: Path, tmp_path: 
     assert log.samples is not None
     graded = next(iter((log.samples[0].scores or {}).values()))
     assert graded.explanation is not None
-    assert graded.explanation.startswith("[known issue: public-labels-leak] score ")
+    # the metric and its direction next to the raw score, the flag first
+    assert graded.explanation.startswith("[known issue: public-labels-leak] accuracy ")
+    assert "accuracy 1.0 (higher is better; gold medal, beats 100.0% of the leaderboard)" in graded.explanation
     assert graded.metadata is not None
     assert graded.metadata["known_issues_flagged"] == ["public-labels-leak"]
 

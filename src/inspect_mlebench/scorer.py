@@ -19,7 +19,7 @@ from inspect_ai.util import OutputLimitExceededError, sandbox
 
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
 from inspect_mlebench.metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
-from inspect_mlebench.registry import add_competitions_dir
+from inspect_mlebench.registry import RegistryError, add_competitions_dir, get_competition
 
 SUBMISSION_PATH = "/home/submission/submission.csv"
 STORE_KEY = "mlebench:submission"  # zlib-compressed, base64: a copy of what was graded
@@ -72,6 +72,7 @@ def _grade(
 
 
 def _explain(report: dict[str, Any]) -> str:
+    """One line a reader of the log understands first: the metric and its direction next to the score."""
     if not report["submission_exists"]:
         return f"no submission: {report['invalid_reason']}"
     if not report["valid_submission"]:
@@ -82,12 +83,24 @@ def _explain(report: dict[str, Any]) -> str:
     else:
         place = f"{medal} medal" if medal else ("above median" if report["above_median"] else "below median")
         place += f", beats {report['percentile']:.1%} of the leaderboard"
+    scored = f"{_metric_name(report['competition_id'])} {report['score']} ({_direction(report)} is better; {place})"
     warnings = report.get("warnings") or []
     if not warnings:
-        return f"score {report['score']} ({place})"
+        return scored
     more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
     count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
-    return f"score {report['score']} ({place}); {count}: {warnings[0]}{more}"
+    return f"{scored}; {count}: {warnings[0]}{more}"
+
+
+def _metric_name(competition_id: str) -> str:
+    try:
+        return get_competition(competition_id).grading.title
+    except RegistryError:  # a log re-graded where this competition's config is gone
+        return "score"
+
+
+def _direction(report: dict[str, Any]) -> str:
+    return "lower" if report.get("is_lower_better") else "higher"
 
 
 def _as_value(value: Any) -> float | None:
