@@ -218,7 +218,7 @@ def synthesize_command(competition_id: str, out: Path, seed: int, size: int) -> 
 @click.option(
     "--synthetic",
     is_flag=True,
-    help="Generate synthetic raw data and prepare it (offline; adds a gold submission, no leaderboard).",
+    help="Generate synthetic raw data and prepare it (offline; adds a gold submission and a synthetic leaderboard).",
 )
 @click.option("--seed", default=0, show_default=True, help="With --synthetic.")
 @click.option(
@@ -295,6 +295,13 @@ def prepare_command(
         outcomes = prepare_competitions(list(dict.fromkeys(ids)), opts, jobs=jobs, on_done=report)
     except (RegistryError, PreparationError) as err:
         raise _fail(err) from err
+    if synthetic:
+        from inspect_mlebench.data.paths import synthetic_data_dir
+        from inspect_mlebench.grading.synthetic_leaderboard import ensure_synthetic_leaderboards
+
+        ready = [o.competition_id for o in outcomes if o.status in ("prepared", "skipped")]
+        for cid, note in ensure_synthetic_leaderboards(ready, synthetic_data_dir(data_dir)).items():
+            click.echo(f"{cid}: {note}")
     failed = [o.competition_id for o in outcomes if o.status in ("failed", "incomplete")]
     if failed:
         raise click.ClickException(

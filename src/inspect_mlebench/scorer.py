@@ -82,7 +82,8 @@ def _explain(report: dict[str, Any]) -> str:
         place = "medals not available"
     else:
         place = f"{medal} medal" if medal else ("above median" if report["above_median"] else "below median")
-        place += f", beats {report['percentile']:.1%} of the leaderboard"
+        synthetic = str(report.get("leaderboard_note") or "").startswith("synthetic leaderboard")
+        place += f", beats {report['percentile']:.1%} of the {'synthetic ' if synthetic else ''}leaderboard"
     scored = f"{_metric_name(report['competition_id'])} {report['score']} ({_direction(report)} is better; {place})"
     warnings = report.get("warnings") or []
     if not warnings:

@@ -159,6 +159,11 @@ def _prepare(
             )
         elif outcome.status == "incomplete":
             logger.warning("%s: %s", outcome.competition_id, outcome.detail)
+    if synthetic:  # medals and percentiles on synthetic data, from a generated leaderboard labelled as such
+        from inspect_mlebench.grading.synthetic_leaderboard import ensure_synthetic_leaderboards
+
+        for cid, note in ensure_synthetic_leaderboards([c.id for c in comps], root).items():
+            logger.info("%s: %s", cid, note)
     return problems
 
 

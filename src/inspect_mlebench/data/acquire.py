@@ -127,7 +127,7 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
         return Outcome(comp.id, "skipped", "already prepared")
     if opts.synthetic:
         prepare_synthetic(comp.id, data_dir, seed=opts.seed, size=opts.size)
-        return Outcome(comp.id, "prepared", "synthetic data (no leaderboard: medals are not meaningful on it)")
+        return Outcome(comp.id, "prepared", "synthetic data")
 
     root = competition_dir(data_dir, comp.id)
     root.mkdir(parents=True, exist_ok=True)
