@@ -133,6 +133,28 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
     click.echo(str(path))
 
 
+@cli.command("report")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("mlebench-report"), show_default=True)
+@click.option(
+    "--format",
+    "formats",
+    default="md,csv,json",
+    show_default=True,
+    help="Comma-separated: md (report.md), csv (samples.csv, summary.csv), json (report.json).",
+)
+def report_command(logs: tuple[Path, ...], out: Path, formats: str) -> None:
+    """Medal rates per split and model (upstream's aggregation over seeds), per-competition results, upstream's
+    grading_report.json per run and seed, and each run's disclosure, from .eval logs or folders of them."""
+    from inspect_mlebench.reporting import ReportError, write_report
+
+    try:
+        written = write_report(list(logs), out, [f.strip() for f in formats.split(",") if f.strip()])
+    except ReportError as err:
+        raise _fail(err) from err
+    click.echo(f"wrote {len(written)} file(s) to {out}")
+
+
 @cli.command("check")
 @click.option("--competition", "-c", "competition_ids", multiple=True, required=True, help="Competition id(s).")
 @click.option("--size", default=120, show_default=True, type=click.IntRange(min=1), help="Rows of synthetic data.")
