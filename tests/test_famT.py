@@ -46,6 +46,20 @@ def _swap_c1_c2(gold: Frame, answers: Frame) -> Frame:
     return gold.assign(row_id=ids.str.replace(r"_X$", "_C2", regex=True))
 
 
+CDISCOUNT = "cdiscount-image-classification-challenge"
+
+
+def _category(value: str, rows: int | None = None) -> Mutation:
+    """`category_id` set to `value` on the first `rows` rows (all rows when None)."""
+
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        out = gold.copy()
+        out.loc[out.index[: len(out) if rows is None else rows], "category_id"] = value
+        return out
+
+    return mutate
+
+
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     # perfect, and perfect as booleans (True/False parse as bools, which upstream scores as 1/0)
     (RSNA, "gold"): (lambda gold, answers: gold, 0.0, False),
@@ -69,6 +83,30 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     (RSNA, "repeated_row"): (lambda gold, answers: pd.concat([gold.iloc[1:], gold.iloc[2:3]]), None, False),
     (RSNA, "padded_ids"): (lambda gold, answers: gold.assign(row_id=gold["row_id"] + " "), None, False),
     (RSNA, "no_fractured"): (lambda gold, answers: gold[["row_id"]], None, False),
+    # cdiscount: accuracy with upstream's shared accuracy helper; ids compared as parsed numbers (a warning here
+    # when they are not written as in the test set), labels as parsed by pandas and compared by scikit-learn
+    (CDISCOUNT, "gold"): (lambda gold, answers: gold, 1.0, False),
+    (CDISCOUNT, "shuffled"): (lambda gold, answers: gold.sample(frac=1, random_state=3), 1.0, False),
+    (CDISCOUNT, "sample_category"): (_category("1000010653"), 0.25, False),
+    (CDISCOUNT, "one_wrong"): (_category("42", 1), 0.75, False),
+    (CDISCOUNT, "float_labels"): (
+        lambda gold, answers: gold.assign(category_id=gold["category_id"] + ".0"),
+        1.0,
+        False,
+    ),
+    (CDISCOUNT, "float_ids"): (lambda gold, answers: gold.assign(_id=gold["_id"] + ".0"), 1.0, True),
+    (CDISCOUNT, "bool_labels"): (_category("True"), 0.0, False),
+    (CDISCOUNT, "one_text_label"): (_category("abc", 1), None, False),
+    (CDISCOUNT, "one_empty_label"): (_category("", 1), None, False),
+    (CDISCOUNT, "one_fractional_label"): (_category("1000010653.5", 1), None, False),
+    (CDISCOUNT, "missing_row"): (lambda gold, answers: gold.iloc[1:], None, False),
+    (CDISCOUNT, "repeated_row"): (
+        lambda gold, answers: pd.concat([gold.iloc[1:], gold.iloc[:1], gold.iloc[:1]]),
+        None,
+        False,
+    ),
+    (CDISCOUNT, "unknown_id"): (lambda gold, answers: gold.assign(_id=["999999", *gold["_id"][1:]]), None, False),
+    (CDISCOUNT, "no_category"): (lambda gold, answers: gold[["_id"]], None, False),
 }
 
 
