@@ -39,6 +39,13 @@ CASES = [
         A([[0.25, 0.75], [1.0, 0.0]]),
         (0.5 * math.log(2) + 0.5 * math.log(2 / 3)) / 2,
     ),
+    # unweighted: row 1 (-ln 0.8 - ln 0.6) / 2, row 2 (-ln 0.9 - ln 0.5) / 2; mean of the two rows
+    (
+        "weighted_multilabel_log_loss",
+        A([[1, 0], [0, 1]]),
+        A([[0.8, 0.4], [0.1, 0.5]]),
+        (-math.log(0.8) - math.log(0.6) - math.log(0.9) - math.log(0.5)) / 4,
+    ),
     ("mean_column_rmse", A([[1.0, 0.0], [2.0, 0.0]]), A([[1.0, 1.0], [4.0, -1.0]]), (math.sqrt(2) + 1) / 2),
     # column 1: log1p gives [0, 1] vs [0, 0] -> sqrt(1/2); column 2 exact -> 0; mean of the two
     ("rmsle_mean_columns", A([[0.0, 1.0], [math.e - 1, 2.0]]), A([[0.0, 1.0], [0.0, 2.0]]), math.sqrt(0.5) / 2),

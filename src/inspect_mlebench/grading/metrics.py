@@ -9,7 +9,7 @@ names used in `grading.metric` of the competition configs to a `Metric`, which a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -511,6 +511,34 @@ def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray, *, epsilon: float = 1e
     return float(np.mean(np.nansum(terms, axis=1)))
 
 
+# --- weighted multi-label log loss (rsna-2022-cervical-spine-fracture-detection) ---------------------------------
+# Rows are samples (studies), columns binary targets. Each cell's log loss (predictions clipped to [eps, 1 - eps])
+# is weighted by its column's weight for a negative or for a positive answer; a row's loss is its weighted sum over
+# its total weight, and the score is the mean over rows. Without weights every cell weighs 1.
+
+
+def weighted_multilabel_log_loss(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    negative_weights: Sequence[float] | None = None,
+    positive_weights: Sequence[float] | None = None,
+    epsilon: float = 1e-15,
+) -> float:
+    true = np.asarray(y_true, dtype=float)
+    pred = np.clip(np.asarray(y_pred, dtype=float), epsilon, 1 - epsilon)
+    if true.ndim == 1:
+        true, pred = true.reshape(-1, 1), pred.reshape(-1, 1)
+    columns = true.shape[1]
+    negative = np.ones(columns) if negative_weights is None else np.asarray(negative_weights, dtype=float)
+    positive = np.ones(columns) if positive_weights is None else np.asarray(positive_weights, dtype=float)
+    if negative.shape != (columns,) or positive.shape != (columns,):
+        raise ValueError(f"weights must have one value per column ({columns})")
+    cell_loss = -(true * np.log(pred) + (1 - true) * np.log(1 - pred))
+    weights = true * positive + (1 - true) * negative
+    return float(np.mean((cell_loss * weights).sum(axis=1) / weights.sum(axis=1)))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -551,6 +579,8 @@ METRICS: dict[str, Metric] = {
     "top1_error": Metric(top1_error, best=0.0, kind="label"),
     "mean_column_rmse": Metric(mean_column_rmse, best=0.0),
     "kl_divergence": Metric(kl_divergence, best=0.0),
+    # per-row weighted mean of binary log losses over target columns, then the mean over rows (rsna-2022)
+    "weighted_multilabel_log_loss": Metric(weighted_multilabel_log_loss, best=0.0, probabilities="unit"),
 }
 
 
