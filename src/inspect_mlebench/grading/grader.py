@@ -29,7 +29,7 @@ from inspect_mlebench.grading.report import CompetitionReport
 from inspect_mlebench.grading.synthetic_leaderboard import SYNTHETIC_NOTE, is_synthetic_leaderboard
 from inspect_mlebench.references import resolve
 from inspect_mlebench.registry import Competition, GradingSpec, get_competition
-from inspect_mlebench.tables import read_csv
+from inspect_mlebench.tables import read_column_as_text, read_csv
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _cached_answers(key: tuple[str, int, int, tuple[str, ...], str | None, bool]
     else:
         frame = read_csv(path, dtype=dtype, usecols=list(columns) or None)
         if parsed and id_column:
-            written = read_csv(path, usecols=[id_column], dtype=str, keep_default_na=False)[id_column]
+            written = read_column_as_text(path, id_column)
             frame = pd.concat([frame, written.rename(ANSWER_ID_TEXT)], axis=1)
     tmp: Path | None = None
     try:
@@ -212,11 +212,14 @@ def _check_ids_as_written(path: Path, submission: pd.DataFrame, answers: pd.Data
     if ANSWER_ID_TEXT not in answers.columns or not pd.api.types.is_numeric_dtype(submission[id_col]):
         return
     try:
-        written = read_csv(path, usecols=[id_col], dtype=str, keep_default_na=False)[id_col]
+        written = read_column_as_text(path, id_col)
     except (ValueError, pd.errors.ParserError) as err:  # read once already: not expected, and only a warning lost
         logger.debug("could not re-read the ids of %s as text: %s", path, err)
         return
-    differ = written[pd.Index(answers[ANSWER_ID_TEXT]).get_indexer(pd.Index(written)) < 0]
+    expected = answers[ANSWER_ID_TEXT]
+    if len(written) == len(expected) and written.reset_index(drop=True).equals(expected.reset_index(drop=True)):
+        return  # written exactly as the answers, in their order: the usual case, and no hashing of every id
+    differ = written[pd.Index(expected).get_indexer(pd.Index(written)) < 0]
     if len(differ):
         lenient(
             f"{len(differ)} id(s) in column '{id_col}' are not written as in the test set, e.g. "
