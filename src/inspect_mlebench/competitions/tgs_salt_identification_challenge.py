@@ -99,8 +99,8 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         odd = sub[column][[not isinstance(value, str) for value in sub[column]]]
         if len(odd):
             raise InvalidSubmissionError(
-                f"column '{column}' must hold run-length encodings as text; it has values such as "
-                f"{checks.examples(odd.unique())}"
+                f"column '{column}' must hold text (run-length encodings, empty for no salt); it has values such "
+                f"as {checks.examples(odd.unique())}"
             )
     sub = sub.sort_values(by="id")
     ans = pd.DataFrame({column: _empty_as_text(answers[column]) for column in COLUMNS}).sort_values(by="id")
