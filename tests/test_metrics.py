@@ -11,6 +11,15 @@ from inspect_mlebench.grading.metrics import METRICS, call_metric, get_metric
 
 A = np.array
 
+
+def _runs(*masks: list[list[int]]) -> np.ndarray:
+    """Masks as pixel runs (one (n, 2) array of [start, end) runs per image), in an object array."""
+    out = np.empty(len(masks), dtype=object)
+    for i, runs in enumerate(masks):
+        out[i] = np.array(runs, dtype=np.int64).reshape(-1, 2)
+    return out
+
+
 CASES = [
     # ROC AUC: 3 of the 4 positive/negative pairs are ordered correctly.
     ("roc_auc", A([0, 0, 1, 1]), A([0.1, 0.4, 0.35, 0.8]), 0.75),
@@ -153,6 +162,21 @@ CASES = [
         A([[0.1, 0.5, 0.2], [0.3, 0.2, 0.9], [0.5, 0.1, 0.2]]),
         2 / 3,
     ),
+    # Dice per image: [0,4) vs [2,6): 2*2/8; both empty: 1; [0,2)+[5,7) vs [1,6): 2*2/9 -> mean of the three
+    (
+        "dice",
+        _runs([[0, 4]], [], [[0, 2], [5, 7]]),
+        _runs([[2, 6]], [], [[1, 6]]),
+        (0.5 + 1 + 4 / 9) / 3,
+    ),
+    # IoU 8/10 passes 0.5..0.75 (6 of 10 thresholds; 0.8 is not above the 0.8 threshold); both empty 1; empty
+    # truth with a prediction 0; empty prediction of a non-empty truth 0 (no pixel count given) -> 1.6 / 4
+    (
+        "iou_threshold_precision",
+        _runs([[0, 10]], [], [], [[0, 10]]),
+        _runs([[0, 8]], [], [[3, 4]], []),
+        0.4,
+    ),
 ]
 
 
@@ -182,6 +206,8 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
         assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
         return
+    elif name in ("dice", "iou_threshold_precision"):
+        truth = _runs([[0, 3], [7, 9]], [], [[5, 6]])
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
     elif name == "map_at_k":

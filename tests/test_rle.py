@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inspect_mlebench.grading.rle import RleError, rle_decode, rle_encode
+from inspect_mlebench.grading.rle import RleError, rle_decode, rle_encode, rle_runs
 
 
 def test_column_major_one_based() -> None:
@@ -47,3 +47,25 @@ def test_encode_round_trip() -> None:
         assert np.array_equal(rle_decode(rle_encode(mask, order), 5, 7, order), mask)
     assert rle_encode(np.zeros((2, 2))) == ""
     assert rle_encode(np.ones((2, 2))) == "1 4"
+
+
+def test_runs_follow_upstreams_numpy_arithmetic() -> None:
+    # run ends are summed in numpy's int64 as upstream sums them: past 2**63 an end wraps negative and the run sets
+    # nothing; a start past 2**63 turns the sum into floats, which cannot index (an error there, RleError here)
+    assert rle_runs("5 9223372036854775807", 4, 5).shape == (0, 2)
+    assert rle_runs("1 99999999999999999999", 4, 5).tolist() == [[0, 20]]  # beyond int64: Python ints, cut at end
+    with pytest.raises(RleError, match="pair up"):
+        rle_runs("9223372036854775808 1", 4, 5)
+    assert rle_runs("3 2 5", 4, 5).tolist() == [[2, 4], [4, 6]]  # one length more starts share it
+    assert rle_runs("", 4, 5).shape == (0, 2)
+
+
+def test_runs_and_masks_agree() -> None:
+    gen = np.random.default_rng(0)
+    for _ in range(50):
+        mask = gen.random((7, 9)) < 0.4
+        runs = rle_runs(rle_encode(mask), 7, 9)
+        flat = np.zeros(63, dtype=bool)
+        for lo, hi in runs:
+            flat[lo:hi] = True
+        assert (mask == flat.reshape((9, 7)).T).all()

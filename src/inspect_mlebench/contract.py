@@ -61,6 +61,18 @@ def _first_target_all_blank(sample: pd.DataFrame, comp: Competition) -> bool:
     return bool(targets) and bool((sample[targets[0]] == "").all())
 
 
+def _gold_has_blanks(comp: Competition, data_dir: Path) -> int:
+    """How many cells of the column the 'nan' kind blanks are blank in the gold submission: where a perfect
+    submission holds blanks (an empty mask in run-length segmentation), a blank is a valid answer, not a broken one."""
+    gold_path = data_dir / comp.id / "prepared" / "private" / GOLD_SUBMISSION
+    if not gold_path.is_file():
+        return 0
+    gold = pd.read_csv(gold_path, dtype=str, keep_default_na=False)
+    id_col = comp.grading.id_column or str(gold.columns[0])
+    targets = [c for c in gold.columns if c != id_col]
+    return int((gold[targets[0]] == "").sum()) if targets else 0
+
+
 def write_submission(content: pd.DataFrame | bytes, path: Path) -> Path:
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -76,6 +88,8 @@ def check_broken(comp: Competition, data_dir: Path, kind: str, work: Path) -> Ch
     if kind == "nan" and _first_target_all_blank(sample, comp):
         # blanking cells that are blank already writes the sample itself, which check_sample grades: nothing to test
         return Check(f"broken:{kind}", True, "not applicable: the sample's predictions are blank already")
+    if kind == "nan" and (blanks := _gold_has_blanks(comp, data_dir)):
+        return Check(f"broken:{kind}", True, f"not applicable: a blank is a valid answer (the gold has {blanks})")
     path = write_submission(broken_submission(kind, sample, comp), work / f"{kind}.csv")
     strict = grade(comp.id, path, data_dir, mode="strict")
     if strict.valid_submission or not strict.invalid_reason or "\n" in strict.invalid_reason:

@@ -539,6 +539,64 @@ def weighted_multilabel_log_loss(
     return float(np.mean((cell_loss * weights).sum(axis=1) / weights.sum(axis=1)))
 
 
+# --- Segmentation masks as pixel runs (hubmap-kidney-segmentation, tgs-salt-identification-challenge) ---
+# Each item of y_true / y_pred is one image's mask as an (n, 2) integer array of sorted, disjoint, half-open
+# [start, end) runs of flat pixel positions (`grading.rle.rle_runs` decodes an encoding to this), both sides in the
+# same pixel order. Areas and overlaps are counted on the runs, so gigapixel slides are scored without drawing them.
+
+
+def _run_area(runs: np.ndarray) -> int:
+    return int((runs[:, 1] - runs[:, 0]).sum()) if len(runs) else 0
+
+
+def _run_overlap(a: np.ndarray, b: np.ndarray) -> int:
+    """Pixels set in both run lists: for each run of `b`, how much of `a` lies below its end minus below its start."""
+    if not len(a) or not len(b):
+        return 0
+    lengths = a[:, 1] - a[:, 0]
+    before = np.concatenate(([0], np.cumsum(lengths)))  # pixels of `a` before each of its runs
+
+    def covered(x: np.ndarray) -> np.ndarray:  # pixels of `a` below position x
+        k = np.searchsorted(a[:, 0], x, side="right") - 1
+        inside = np.clip(x - a[np.maximum(k, 0), 0], 0, lengths[np.maximum(k, 0)])
+        return np.where(k >= 0, before[np.maximum(k, 0)] + inside, 0)
+
+    return int((covered(b[:, 1]) - covered(b[:, 0])).sum())
+
+
+def dice(y_true: Any, y_pred: Any, *, both_empty: float = 1.0) -> float:
+    """Mean over images of the Dice coefficient 2|T & P| / (|T| + |P|); `both_empty` where both masks are empty."""
+    scores = []
+    for truth, guess in zip(y_true, y_pred, strict=True):
+        total = _run_area(truth) + _run_area(guess)
+        scores.append(both_empty if total == 0 else 2 * _run_overlap(truth, guess) / total)
+    return float(np.mean(scores))
+
+
+IOU_THRESHOLDS = np.arange(0.5, 1.0, 0.05)  # 0.5, 0.55, ..., 0.95 (numpy's float steps, compared with ">")
+
+
+def iou_threshold_precision(y_true: Any, y_pred: Any, *, pixels: int | None = None) -> float:
+    """Mean over images of the share of IoU thresholds 0.5..0.95 that the predicted mask, taken as one object,
+    passes (IoU strictly above the threshold). An empty truth scores 1 for an empty prediction and 0 otherwise.
+    An empty prediction of a non-empty truth scores 0 as Kaggle defines the metric; given the images' `pixels`,
+    it counts as the whole image instead (IoU = |T| / pixels), as upstream's two-bin histograms count it (a mask
+    with no salt lands entirely in the 'salt' bin)."""
+    scores = []
+    for truth, guess in zip(y_true, y_pred, strict=True):
+        area_true, area_pred = _run_area(truth), _run_area(guess)
+        if area_true == 0:
+            scores.append(1.0 if area_pred == 0 else 0.0)
+            continue
+        if area_pred == 0:
+            iou = 0.0 if pixels is None else area_true / pixels
+        else:
+            shared = _run_overlap(truth, guess)
+            iou = shared / (area_true + area_pred - shared)
+        scores.append(float(np.mean(iou > IOU_THRESHOLDS)))
+    return float(np.mean(scores))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -581,6 +639,9 @@ METRICS: dict[str, Metric] = {
     "kl_divergence": Metric(kl_divergence, best=0.0),
     # per-row weighted mean of binary log losses over target columns, then the mean over rows (rsna-2022)
     "weighted_multilabel_log_loss": Metric(weighted_multilabel_log_loss, best=0.0, probabilities="unit"),
+    # segmentation masks given as pixel runs (see their block above): mean Dice, and TGS's IoU-threshold precision
+    "dice": Metric(dice, best=1.0),
+    "iou_threshold_precision": Metric(iou_threshold_precision, best=1.0),
 }
 
 
