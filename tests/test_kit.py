@@ -28,6 +28,7 @@ ALLOWED_IMPORTS = (
     "inspect_mlebench.grading.metrics",
     "inspect_mlebench.grading.errors",
     "inspect_mlebench.grading.leniency",
+    "inspect_mlebench.grading.rle",
     "inspect_mlebench.tables",
 )
 

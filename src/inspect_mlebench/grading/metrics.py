@@ -9,7 +9,7 @@ names used in `grading.metric` of the competition configs to a `Metric`, which a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -511,6 +511,44 @@ def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray, *, epsilon: float = 1e
     return float(np.mean(np.nansum(terms, axis=1)))
 
 
+# --- Segmentation masks: global Dice and pixel F-beta (contrails, vesuvius ink detection) ---
+# Both take boolean masks (any shape; nonzero = set). `global_dice` pools every pixel of every mask before
+# dividing: 2 |X & Y| / (|X| + |Y|), NaN when neither side sets a pixel. Masks may come as two arrays of one shape or
+# as two equally long iterables of masks (decoded one at a time, so a large test set never sits in memory at once).
+# `fbeta` is the binary F-beta (F1 unless `beta` is given) of the set pixels, (1 + b^2) TP / (b^2 |Y_true| +
+# |Y_pred|), with scikit-learn's arithmetic and its zero_division default (0.0 when neither side sets a pixel).
+
+
+def _mask_counts(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[int, int, int]:
+    """(pixels set in both, set in the truth, set in the prediction) of two masks of one shape."""
+    truth, pred = np.asarray(y_true).astype(bool), np.asarray(y_pred).astype(bool)
+    if truth.shape != pred.shape:
+        raise ValueError(f"mask shapes differ: {truth.shape} vs {pred.shape}")
+    return int(np.count_nonzero(truth & pred)), int(np.count_nonzero(truth)), int(np.count_nonzero(pred))
+
+
+def global_dice(y_true: np.ndarray | Iterable[np.ndarray], y_pred: np.ndarray | Iterable[np.ndarray]) -> float:
+    if isinstance(y_true, np.ndarray) and isinstance(y_pred, np.ndarray):
+        both, truth, pred = _mask_counts(y_true, y_pred)
+    else:
+        both = truth = pred = 0
+        for one_true, one_pred in zip(y_true, y_pred, strict=True):
+            counts = _mask_counts(one_true, one_pred)
+            both, truth, pred = both + counts[0], truth + counts[1], pred + counts[2]
+    if truth + pred == 0:
+        return float("nan")
+    return float(np.float64(2 * both) / np.float64(truth + pred))
+
+
+def fbeta(y_true: np.ndarray, y_pred: np.ndarray, *, beta: float = 1.0) -> float:
+    both, truth, pred = _mask_counts(y_true, y_pred)
+    beta2 = beta**2
+    denominator = beta2 * np.float64(truth) + np.float64(pred)
+    if denominator == 0:
+        return 0.0
+    return float((1 + beta2) * np.float64(both) / denominator)
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -551,6 +589,9 @@ METRICS: dict[str, Metric] = {
     "top1_error": Metric(top1_error, best=0.0, kind="label"),
     "mean_column_rmse": Metric(mean_column_rmse, best=0.0),
     "kl_divergence": Metric(kl_divergence, best=0.0),
+    # segmentation masks: Dice over all pixels of all masks pooled; binary pixel F-beta (see their block above)
+    "global_dice": Metric(global_dice, best=1.0),
+    "fbeta": Metric(fbeta, best=1.0),
 }
 
 
