@@ -65,6 +65,26 @@ def _half_runs(gold: Frame, answers: Frame) -> Frame:
     return gold.assign(encoded_pixels=kept)
 
 
+VESUVIUS = "vesuvius-challenge-ink-detection"
+
+
+def _prediction(make: Callable[[str, int], str]) -> Mutation:
+    """The one fragment's prediction as `make(its true encoding, pixels in the fragment)`."""
+    return lambda gold, answers: gold.assign(Predicted=make(gold["Predicted"].iloc[0], _pixels(answers)))
+
+
+def _reencoded(edit: Callable[[np.ndarray], np.ndarray], order: str = "C") -> Mutation:
+    """The true ink mask edited, then encoded along the rows (or down the columns with `order="F"`)."""
+    from inspect_mlebench.grading.rle import rle_decode, rle_encode
+
+    def mutate(gold: Frame, answers: Frame) -> Frame:
+        height, width = int(answers["height"].iloc[0]), int(answers["width"].iloc[0])
+        mask = rle_decode(gold["Predicted"].iloc[0], height, width, "C")
+        return gold.assign(Predicted=rle_encode(edit(mask), "F" if order == "F" else "C"))
+
+    return mutate
+
+
 CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     (CONTRAILS, "gold"): (lambda gold, answers: gold, 1.0, False),
     (CONTRAILS, "shuffled"): (lambda gold, answers: gold.sample(frac=1, random_state=1), 1.0, False),
@@ -93,6 +113,32 @@ CASES: dict[tuple[str, str], tuple[Mutation, float | None, bool]] = {
     ),
     (CONTRAILS, "missing_row"): (lambda gold, answers: gold.iloc[1:], None, False),
     (CONTRAILS, "no_encoded_pixels"): (lambda gold, answers: gold.drop(columns="encoded_pixels"), None, False),
+    (VESUVIUS, "gold"): (lambda gold, answers: gold, 1.0, False),
+    (VESUVIUS, "sample"): (_prediction(lambda truth, n: "1 1 5 1"), 0.0, False),
+    (VESUVIUS, "blank_text"): (_prediction(lambda truth, n: "   "), 0.0, False),  # text, so an empty mask
+    (VESUVIUS, "all_set"): (_prediction(lambda truth, n: f"1 {n}"), 0.16029, False),
+    (VESUVIUS, "first_pixel_added"): (_prediction(lambda truth, n: f"1 1 {truth}"), 0.99359, False),
+    (VESUVIUS, "run_past_the_end_added"): (_prediction(lambda truth, n: f"{truth} {n - 1} 10"), 0.98726, False),
+    (VESUVIUS, "last_pixel"): (_prediction(lambda truth, n: f"{n} 1"), 0.0, False),
+    (VESUVIUS, "half_the_runs"): (
+        _prediction(lambda truth, n: " ".join(truth.split()[: len(truth.split()) // 4 * 2])),
+        0.88095,
+        False,
+    ),
+    (VESUVIUS, "dilated"): (_reencoded(lambda mask: mask | np.roll(mask, 1, axis=1)), 0.80311, False),
+    (VESUVIUS, "down_the_columns"): (_reencoded(lambda mask: mask, "F"), 0.20968, False),  # the wrong pixel order
+    (VESUVIUS, "tab_separated"): (_prediction(lambda truth, n: truth.replace(" ", "\t")), 1.0, False),
+    (VESUVIUS, "columns_swapped"): (lambda gold, answers: gold[["Predicted", "Id"]], 1.0, False),
+    # an empty cell, or a lone number, is not text: upstream refuses it (an empty mask must be written as blanks)
+    (VESUVIUS, "empty_cell"): (_prediction(lambda truth, n: ""), None, False),
+    (VESUVIUS, "lone_number"): (_prediction(lambda truth, n: "5"), None, False),
+    (VESUVIUS, "unsorted_runs"): (_prediction(lambda truth, n: "10 2 3 2"), None, False),
+    (VESUVIUS, "overlapping_runs"): (_prediction(lambda truth, n: "10 5 12 3"), None, False),
+    (VESUVIUS, "three_starts_two_lengths"): (_prediction(lambda truth, n: "1 3 7 9 20"), None, False),
+    (VESUVIUS, "dash"): (_prediction(lambda truth, n: "-"), None, False),
+    (VESUVIUS, "other_id"): (lambda gold, answers: gold.assign(Id="b"), None, False),
+    (VESUVIUS, "extra_column"): (lambda gold, answers: gold.assign(extra="1"), None, False),
+    (VESUVIUS, "two_rows"): (lambda gold, answers: pd.concat([gold, gold]), None, False),
 }
 
 
@@ -119,6 +165,28 @@ def test_contrails_answers_encode_down_the_columns(data_dir: Path) -> None:
         grade(submission.assign(record_id=[3, 8]), answers)
     with pytest.raises(InvalidSubmissionError, match="'encoded_pixels'"):
         grade(submission.assign(encoded_pixels=["-", "5 1 2 1"]), answers)
+
+
+def test_vesuvius_grade_by_hand(data_dir: Path) -> None:
+    from inspect_mlebench.competitions.vesuvius_challenge_ink_detection import grade
+    from inspect_mlebench.formats.images import read_image
+    from inspect_mlebench.grading.rle import rle_decode
+
+    # a 2 x 3 fragment, ink at pixels 2 and 3 of the top row; the prediction sets pixel 2 and the middle of row 2:
+    # TP 1, FP 1, FN 1 -> 1.25 / (0.25 * 2 + 2)
+    answers = pd.DataFrame({"Id": ["a"], "Predicted": ["2 2"], "width": [3], "height": [2]})
+    submission = pd.DataFrame({"Id": ["a"], "Predicted": ["2 1 5 1"]})
+    assert grade(submission, answers) == pytest.approx(0.5)
+    with pytest.raises(InvalidSubmissionError, match="'Id'"):
+        grade(submission.assign(Id="b"), answers)
+    with pytest.raises(InvalidSubmissionError, match="'Predicted'"):
+        grade(submission.assign(Predicted="5 1 2 1"), answers)
+
+    # the public training fragments' run-length text follows the rows of their ink labels image, as the answers do
+    fragment = data_dir / VESUVIUS / "prepared" / "public" / "train" / "1"
+    ink = read_image(fragment / "inklabels.png") > 0
+    text = pd.read_csv(fragment / "inklabels_rle.csv")["Predicted"].iloc[0]
+    assert (rle_decode(text, ink.shape[0], ink.shape[1], "C") == ink).all()
 
 
 def test_metrics_by_hand() -> None:
