@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
@@ -57,6 +56,8 @@ def _link_tree(source: Path, dest: Path) -> None:
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
+    from sklearn.model_selection import train_test_split
+
     train_records = json.loads((raw / "train_metadata.json").read_text())
     validation_records = json.loads((raw / "validation_metadata.json").read_text())
     new_train, new_test = train_test_split(train_records, test_size=len(validation_records), random_state=0)
@@ -213,6 +214,8 @@ def _metadata(gen: np.random.Generator, record_id: str) -> dict[str, object]:
 
 
 def synthesize(out: Path, seed: int, size: int) -> None:
+    from sklearn.model_selection import train_test_split
+
     gen = rng(seed, COMPETITION)
     n_validation = max(6, size // 10)  # upstream holds out as many training records as validation has
     n_train = size + n_validation

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from inspect_mlebench.formats.images import png_bytes, tiff_bytes
 from inspect_mlebench.grading import checks, metrics
@@ -43,6 +42,8 @@ def _files(folder: Path) -> list[str]:
 
 
 def prepare(raw: Path, public: Path, private: Path) -> None:
+    from PIL import Image
+
     for fragment in ("1", "2"):
         place_files(raw / "train" / fragment, _files(raw / "train" / fragment), public / "train" / fragment)
 
