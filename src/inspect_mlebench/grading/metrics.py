@@ -9,7 +9,7 @@ names used in `grading.metric` of the competition configs to a `Metric`, which a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -597,6 +597,44 @@ def iou_threshold_precision(y_true: Any, y_pred: Any, *, pixels: int | None = No
     return float(np.mean(scores))
 
 
+# --- Segmentation masks: global Dice and pixel F-beta (contrails, vesuvius ink detection) ---
+# Both take boolean masks (any shape; nonzero = set). `global_dice` pools every pixel of every mask before
+# dividing: 2 |X & Y| / (|X| + |Y|), NaN when neither side sets a pixel. Masks may come as two arrays of one shape or
+# as two equally long iterables of masks (decoded one at a time, so a large test set never sits in memory at once).
+# `fbeta` is the binary F-beta (F1 unless `beta` is given) of the set pixels, (1 + b^2) TP / (b^2 |Y_true| +
+# |Y_pred|), with scikit-learn's arithmetic and its zero_division default (0.0 when neither side sets a pixel).
+
+
+def _mask_counts(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[int, int, int]:
+    """(pixels set in both, set in the truth, set in the prediction) of two masks of one shape."""
+    truth, pred = np.asarray(y_true).astype(bool), np.asarray(y_pred).astype(bool)
+    if truth.shape != pred.shape:
+        raise ValueError(f"mask shapes differ: {truth.shape} vs {pred.shape}")
+    return int(np.count_nonzero(truth & pred)), int(np.count_nonzero(truth)), int(np.count_nonzero(pred))
+
+
+def global_dice(y_true: np.ndarray | Iterable[np.ndarray], y_pred: np.ndarray | Iterable[np.ndarray]) -> float:
+    if isinstance(y_true, np.ndarray) and isinstance(y_pred, np.ndarray):
+        both, truth, pred = _mask_counts(y_true, y_pred)
+    else:
+        both = truth = pred = 0
+        for one_true, one_pred in zip(y_true, y_pred, strict=True):
+            counts = _mask_counts(one_true, one_pred)
+            both, truth, pred = both + counts[0], truth + counts[1], pred + counts[2]
+    if truth + pred == 0:
+        return float("nan")
+    return float(np.float64(2 * both) / np.float64(truth + pred))
+
+
+def fbeta(y_true: np.ndarray, y_pred: np.ndarray, *, beta: float = 1.0) -> float:
+    both, truth, pred = _mask_counts(y_true, y_pred)
+    beta2 = beta**2
+    denominator = beta2 * np.float64(truth) + np.float64(pred)
+    if denominator == 0:
+        return 0.0
+    return float((1 + beta2) * np.float64(both) / denominator)
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -642,6 +680,9 @@ METRICS: dict[str, Metric] = {
     # segmentation masks given as pixel runs (see their block above): mean Dice, and TGS's IoU-threshold precision
     "dice": Metric(dice, best=1.0),
     "iou_threshold_precision": Metric(iou_threshold_precision, best=1.0),
+    # segmentation masks: Dice over all pixels of all masks pooled; binary pixel F-beta (see their block above)
+    "global_dice": Metric(global_dice, best=1.0),
+    "fbeta": Metric(fbeta, best=1.0),
 }
 
 
