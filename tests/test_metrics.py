@@ -146,6 +146,19 @@ CASES = [
         A([[0.1, 0.5, 0.2], [0.3, 0.2, 0.9], [0.5, 0.1, 0.2]]),
         2 / 3,
     ),
+    # classes negative, none, opacity (the answers'; 'typical' is only predicted). negative: pairs (0,0) (0,0) and
+    # an unmatched truth (1,0): all tied, AP 1/3; none: the same, 1/3; opacity: 0.9 hits (IoU 1), 0.8 misses,
+    # 0.7 has no truth, row 3 adds (0,0): the only positive ranks first, AP 1. Mean (1/3 + 1/3 + 1) / 3
+    (
+        "siim_covid_map",
+        [[("opacity", 1.0, 0.0, 0.0, 10.0, 10.0)], [("none", 1.0, 0.0, 0.0, 1.0, 1.0)], [("negative", 1, 0, 0, 1, 1)]],
+        [
+            [("opacity", 0.8, 20.0, 20.0, 30.0, 30.0), ("opacity", 0.9, 0.0, 0.0, 10.0, 10.0)],
+            [("opacity", 0.7, 0.0, 0.0, 10.0, 10.0)],
+            [("typical", 1.0, 0.0, 0.0, 1.0, 1.0)],
+        ],
+        5 / 9,
+    ),
 ]
 
 
@@ -174,6 +187,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     elif name == "bias_weighted_auc":
         truth = A([[1, 1], [0, 1], [1, 0], [0, 0]])
         assert call_metric(name, truth, truth[:, 0].astype(float)) == pytest.approx(metric.best, abs=1e-9)
+        return
+    elif name == "siim_covid_map":
+        rows = [[("typical", 1, 0, 0, 1, 1)], [("opacity", 1.0, 2.0, 3.0, 40.0, 50.0)], [("none", 1, 0, 0, 1, 1)]]
+        assert call_metric(name, rows, rows) == pytest.approx(metric.best)  # type: ignore[arg-type]
         return
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
