@@ -181,6 +181,19 @@ CASES = [
     ("global_dice", A([[1, 1, 0, 0], [0, 1, 1, 0]]), A([[1, 0, 0, 0], [1, 1, 1, 0]]), 0.75),
     # F1 by default: TP 2, FP 2, FN 1 -> 2 * 2 / (2 * 2 + 2 + 1)
     ("fbeta", A([1, 1, 1, 0, 0, 0]), A([1, 1, 0, 1, 1, 0]), 4 / 7),
+    # classes negative, none, opacity (the answers'; 'typical' is only predicted). negative: pairs (0,0) (0,0) and
+    # an unmatched truth (1,0): all tied, AP 1/3; none: the same, 1/3; opacity: 0.9 hits (IoU 1), 0.8 misses,
+    # 0.7 has no truth, row 3 adds (0,0): the only positive ranks first, AP 1. Mean (1/3 + 1/3 + 1) / 3
+    (
+        "siim_covid_map",
+        [[("opacity", 1.0, 0.0, 0.0, 10.0, 10.0)], [("none", 1.0, 0.0, 0.0, 1.0, 1.0)], [("negative", 1, 0, 0, 1, 1)]],
+        [
+            [("opacity", 0.8, 20.0, 20.0, 30.0, 30.0), ("opacity", 0.9, 0.0, 0.0, 10.0, 10.0)],
+            [("opacity", 0.7, 0.0, 0.0, 10.0, 10.0)],
+            [("typical", 1.0, 0.0, 0.0, 1.0, 1.0)],
+        ],
+        5 / 9,
+    ),
 ]
 
 
@@ -212,6 +225,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         return
     elif name in ("dice", "iou_threshold_precision"):
         truth = _runs([[0, 3], [7, 9]], [], [[5, 6]])
+    elif name == "siim_covid_map":
+        rows = [[("typical", 1, 0, 0, 1, 1)], [("opacity", 1.0, 2.0, 3.0, 40.0, 50.0)], [("none", 1, 0, 0, 1, 1)]]
+        assert call_metric(name, rows, rows) == pytest.approx(metric.best)  # type: ignore[arg-type]
+        return
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
     elif name == "map_at_k":

@@ -635,6 +635,63 @@ def fbeta(y_true: np.ndarray, y_pred: np.ndarray, *, beta: float = 1.0) -> float
     return float((1 + beta2) * np.float64(both) / denominator)
 
 
+# --- Detection mAP over study labels and image boxes (siim-covid19-detection) -----------------------------------
+# Each row (a study or an image) holds a list of predictions (label, confidence, x_min, y_min, x_max, y_max); the
+# answers' rows hold the true objects the same way, rows already paired. Every label the answers use is a class of
+# its own (study labels, 'none', 'opacity'). Per class, each row's predictions of that class are taken by falling
+# confidence (Python's stable sort of the row's whole list, redone for every class) and each matches the unused true
+# box of that class with the highest IoU above 0.5 (strictly above the best so far): a match scores (1, confidence),
+# no match (0, confidence); every true box left unmatched adds (1, 0), and a row with none of these adds (0, 0).
+# The class's AP is scikit-learn's average_precision_score of those pairs; the score is the mean over classes.
+
+
+def _voc_iou(pred: Sequence[float], truth: Sequence[float]) -> float:
+    """IoU of two (x_min, y_min, x_max, y_max) boxes with Python's min/max in this argument order (what decides the
+    result for NaN coordinates); 0 when the union is not positive."""
+    left, top = max(pred[0], truth[0]), max(pred[1], truth[1])
+    right, bottom = min(pred[2], truth[2]), min(pred[3], truth[3])
+    overlap = max(0, right - left) * max(0, bottom - top)
+    union = (pred[2] - pred[0]) * (pred[3] - pred[1]) + (truth[2] - truth[0]) * (truth[3] - truth[1]) - overlap
+    return overlap / union if union > 0 else 0.0
+
+
+def voc_map_iou50(y_true: Sequence[Sequence[Any]], y_pred: Sequence[Sequence[Any]]) -> float:
+    rows = [list(preds) for preds in y_pred]
+    classes = sorted({obj[0] for objects in y_true for obj in objects})
+    precisions = []
+    for cls in classes:
+        labels: list[int] = []
+        scores: list[float] = []
+        for preds, objects in zip(rows, y_true, strict=True):
+            truths = [obj[2:] for obj in objects if obj[0] == cls]
+            used = [False] * len(truths)
+            preds.sort(key=lambda p: p[1], reverse=True)
+            before = len(labels)
+            for pred in preds:
+                if pred[0] != cls:
+                    continue
+                best, hit = 0.0, -1
+                for j, truth in enumerate(truths):
+                    if not used[j]:
+                        iou = _voc_iou(pred[2:], truth)
+                        if iou > best and iou > 0.5:
+                            best, hit = iou, j
+                labels.append(1 if hit >= 0 else 0)
+                scores.append(pred[1])
+                if hit >= 0:
+                    used[hit] = True
+            missed = used.count(False)
+            labels += [1] * missed
+            scores += [0.0] * missed
+            if len(labels) == before:
+                labels.append(0)
+                scores.append(0.0)
+        if all(label == 1 for label in labels):
+            raise ValueError(f"class '{cls}' has only positive pairs, so its average precision is undefined")
+        precisions.append(_sklearn().average_precision_score(labels, scores))
+    return float(np.mean(precisions)) if precisions else 0.0
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -683,6 +740,8 @@ METRICS: dict[str, Metric] = {
     # segmentation masks: Dice over all pixels of all masks pooled; binary pixel F-beta (see their block above)
     "global_dice": Metric(global_dice, best=1.0),
     "fbeta": Metric(fbeta, best=1.0),
+    # detection mAP: study labels and image boxes as classes, VOC-style pairs (siim-covid19-detection)
+    "siim_covid_map": Metric(voc_map_iou50, best=1.0),
 }
 
 
