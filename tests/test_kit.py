@@ -28,6 +28,7 @@ ALLOWED_IMPORTS = (
     "inspect_mlebench.grading.metrics",
     "inspect_mlebench.grading.errors",
     "inspect_mlebench.grading.leniency",
+    "inspect_mlebench.grading.rle",  # run-length masks, shared by the segmentation competitions
     "inspect_mlebench.tables",
 )
 
