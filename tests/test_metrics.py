@@ -194,6 +194,16 @@ CASES = [
         ],
         5 / 9,
     ),
+    # soft true positives 0.8 + 0.6, soft false positives 0.4 + 0.2: precision 0.7, recall 1.4 / 2 -> F1 0.7
+    ("probabilistic_f1", A([1, 0, 1, 0]), A([0.8, 0.4, 0.6, 0.2]), 0.7),
+    # rows as one-slice scans: Dice 2/3 (1 of 1 vs 2 pixels), NaN (both empty, left out), 0 -> mean 1/3; Hausdorff
+    # 0.5 / sqrt(3) (the extra pixel is half the width away), NaN, 1 (one empty) -> 0.4 / 3 + 0.6 * (1 - mean)
+    (
+        "dice_hausdorff",
+        A([[[1, 0], [0, 0]], [[0, 0], [0, 0]], [[0, 0], [0, 1]]], dtype=bool),
+        A([[[1, 1], [0, 0]], [[0, 0], [0, 0]], [[0, 0], [0, 0]]], dtype=bool),
+        0.4 / 3 + 0.6 * (1 - (0.5 / math.sqrt(3) + 1) / 2),
+    ),
 ]
 
 
@@ -229,6 +239,8 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         rows = [[("typical", 1, 0, 0, 1, 1)], [("opacity", 1.0, 2.0, 3.0, 40.0, 50.0)], [("none", 1, 0, 0, 1, 1)]]
         assert call_metric(name, rows, rows) == pytest.approx(metric.best)  # type: ignore[arg-type]
         return
+    elif name == "dice_hausdorff":
+        truth = A([[[1, 0], [0, 0]], [[0, 0], [0, 0]], [[0, 1], [1, 1]]], dtype=bool)
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
     elif name == "map_at_k":

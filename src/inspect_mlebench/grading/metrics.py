@@ -9,7 +9,8 @@ names used in `grading.metric` of the competition configs to a `Metric`, which a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -692,6 +693,137 @@ def voc_map_iou50(y_true: Sequence[Sequence[Any]], y_pred: Sequence[Sequence[Any
     return float(np.mean(precisions)) if precisions else 0.0
 
 
+# --- famS: soft-count F1 (rsna-breast-cancer-detection) and Dice + Hausdorff of masks (uw-madison-gi-tract) ------
+# Probabilistic F-beta: every prediction, clipped to [0, 1], counts as that fraction of a positive call, so the true
+# positive and false positive counts are sums of predictions over the positive and the negative answers. Sums run in
+# row order, as the reference definition accumulates them, so scores agree to the last bit. The score is 0 where
+# precision or recall is not positive, including NaN (a missing prediction, or no positive call at all).
+
+
+def probabilistic_f1(y_true: np.ndarray, y_pred: np.ndarray, *, beta: float = 1.0) -> float:
+    truth = np.asarray(y_true).reshape(-1).astype(bool)
+    predicted = np.clip(np.asarray(y_pred, dtype=float).reshape(-1), 0.0, 1.0)
+    positives = int(truth.sum())
+    if positives == 0:
+        raise ValueError("probabilistic F1 needs at least one positive answer (recall is undefined without one)")
+    soft_tp = float(np.cumsum(predicted[truth])[-1])
+    negatives = predicted[~truth]
+    soft_fp = float(np.cumsum(negatives)[-1]) if len(negatives) else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.float64(soft_tp) / np.float64(soft_tp + soft_fp)
+    recall = soft_tp / positives
+    if not (precision > 0 and recall > 0):
+        return 0.0
+    beta2 = beta * beta
+    return float((1 + beta2) * (precision * recall) / (beta2 * precision + recall))
+
+
+# Segmentation score of uw-madison-gi-tract-image-segmentation: 0.4 * mean Dice of the 2-D masks (one per row, pairs
+# where both masks are empty left out) + 0.6 * (1 - mean Hausdorff distance of the 3-D volumes). A volume is one
+# case and day: the rows are grouped by their slice id ("case1_day2_slice_0003"; sorted, ties in row order), the
+# masks of one slice are merged (OR), and the slices stacked in id order; the two sides' volumes pair up in order.
+# The Hausdorff distance is symmetric, on voxel coordinates divided by the true volume's shape (a unit cube), over
+# the cube's diagonal: NaN when both volumes are empty (left out of the mean), 0 when they are equal, 1 when just
+# one is empty or the predicted volume has over ten times the true one's voxels.
+
+UNIT_CUBE_DIAGONAL = float(np.sqrt(3))
+
+
+def mask_dice(true_mask: np.ndarray, pred_mask: np.ndarray) -> float:
+    """2 |A and B| / (|A| + |B|); NaN when both masks are empty. The masks must have one shape."""
+    if true_mask.shape != pred_mask.shape:
+        raise ValueError(f"mask shapes differ: {pred_mask.shape} predicted, {true_mask.shape} true")
+    size = int(np.count_nonzero(pred_mask)) + int(np.count_nonzero(true_mask))
+    if size == 0:
+        return float("nan")
+    return float(2 * int(np.count_nonzero(np.logical_and(pred_mask, true_mask))) / size)
+
+
+def _farthest_gap(source: np.ndarray, target: np.ndarray, origin: np.ndarray, scale: np.ndarray) -> float:
+    """max over the `source` points of the distance to the nearest `target` point (a directed Hausdorff distance),
+    both given as voxel indices, distances measured on indices divided by `scale`. scipy's exact Euclidean distance
+    transform finds each voxel's nearest target voxel; the farthest pair's distance is then computed from the two
+    points' scaled coordinates, as a point-set computation does."""
+    from scipy.ndimage import distance_transform_edt
+
+    box = np.maximum(source.max(axis=0), target.max(axis=0)) - origin + 1
+    grid = np.ones(tuple(int(v) for v in box), dtype=bool)
+    grid[tuple((target - origin).T)] = False
+    gaps, nearest = distance_transform_edt(grid, sampling=1.0 / scale, return_indices=True)
+    local = source - origin
+    far = int(np.argmax(gaps[tuple(local.T)]))
+    a = source[far]
+    b = nearest[(slice(None), *local[far])] + origin
+    return float(np.sqrt(np.sum((a / scale - b / scale) ** 2)))
+
+
+def unit_cube_hausdorff(true_volume: np.ndarray, pred_volume: np.ndarray) -> float:
+    """Symmetric Hausdorff distance of two binary volumes in unit-cube coordinates, with the conventions above. The
+    same value as scipy's `directed_hausdorff` both ways on the scaled voxel coordinates, found through a distance
+    transform over the two volumes' bounding box: a point-set search takes minutes on a real scan, this a second."""
+    n_true, n_pred = int(np.count_nonzero(true_volume)), int(np.count_nonzero(pred_volume))
+    if n_true == 0 and n_pred == 0:
+        return float("nan")
+    if true_volume.shape == pred_volume.shape and np.array_equal(true_volume != 0, pred_volume != 0):
+        return 0.0
+    if n_true == 0 or n_pred == 0 or n_pred > 10 * n_true:
+        return 1.0
+    scale = np.asarray(true_volume.shape, dtype=float)
+    true_points, pred_points = np.argwhere(true_volume), np.argwhere(pred_volume)
+    origin = np.minimum(true_points.min(axis=0), pred_points.min(axis=0))
+    forward = _farthest_gap(true_points, pred_points, origin, scale)
+    backward = _farthest_gap(pred_points, true_points, origin, scale)
+    return float(max(forward, backward) / UNIT_CUBE_DIAGONAL)
+
+
+def slice_volumes(masks: Sequence[np.ndarray], slice_ids: Sequence[str]) -> Iterator[np.ndarray]:
+    """The 3-D volumes of the masks grouped as above, in order (the first min(len) masks and ids are used). Ids must
+    be text; masks merged or stacked together must have one shape (ValueError otherwise)."""
+    count = min(len(masks), len(slice_ids))
+    ids = [slice_ids[i] for i in range(count)]
+    order = sorted(range(count), key=lambda i: ids[i])  # stable: rows of one slice id keep their order
+    slices: dict[str, list[int]] = {}
+    for i in order:
+        slices.setdefault(ids[i], []).append(i)
+    days: dict[str, list[str]] = {}
+    for slice_id in slices:
+        if not isinstance(slice_id, str):
+            raise ValueError(f"slice ids must be text, got {slice_id!r}")
+        days.setdefault(slice_id.split("_slice_")[0], []).append(slice_id)
+    for day_slices in days.values():
+        merged = []
+        for slice_id in day_slices:
+            members = [np.asarray(masks[i], dtype=bool) for i in slices[slice_id]]
+            if len({m.shape for m in members}) > 1:
+                raise ValueError(f"masks of slice {slice_id} have different shapes")
+            merged.append(np.logical_or.reduce(members).astype(np.uint8))
+        if len({m.shape for m in merged}) > 1:
+            raise ValueError(f"slices of {day_slices[0].split('_slice_')[0]} have different shapes")
+        yield np.stack(merged)
+
+
+def dice_hausdorff(
+    y_true: Sequence[np.ndarray],
+    y_pred: Sequence[np.ndarray],
+    *,
+    true_ids: Sequence[str] | None = None,
+    pred_ids: Sequence[str] | None = None,
+) -> float:
+    """`y_true`, `y_pred`: 2-D masks, paired by position for Dice; `true_ids`, `pred_ids`: each side's slice ids,
+    grouping its own masks into volumes (default: every mask a one-slice volume of its own)."""
+    count = min(len(y_true), len(y_pred))
+    dice = [mask_dice(np.asarray(y_true[i]), np.asarray(y_pred[i])) for i in range(count)]
+    own = [f"row{i:09d}_slice_0" for i in range(max(len(y_true), len(y_pred)))]
+    true_volumes = slice_volumes(y_true, own if true_ids is None else true_ids)
+    pred_volumes = slice_volumes(y_pred, own if pred_ids is None else pred_ids)
+    distances = [unit_cube_hausdorff(t, p) for t, p in zip(true_volumes, pred_volumes, strict=False)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of nothing (or only NaN) is NaN, as upstream
+        mean_dice = np.nanmean(np.asarray(dice, dtype=float))
+        mean_distance = np.nanmean(np.asarray(distances, dtype=float))
+    return float(0.4 * mean_dice + 0.6 * (1 - mean_distance))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -742,6 +874,10 @@ METRICS: dict[str, Metric] = {
     "fbeta": Metric(fbeta, best=1.0),
     # detection mAP: study labels and image boxes as classes, VOC-style pairs (siim-covid19-detection)
     "siim_covid_map": Metric(voc_map_iou50, best=1.0),
+    # probabilistic F1 of soft predictions (rsna-breast-cancer-detection)
+    "probabilistic_f1": Metric(probabilistic_f1, best=1.0),
+    # 0.4 * 2-D Dice + 0.6 * (1 - 3-D Hausdorff) of masks (uw-madison-gi-tract-image-segmentation)
+    "dice_hausdorff": Metric(dice_hausdorff, best=1.0),
 }
 
 
