@@ -160,7 +160,7 @@ def _page_ids(gen: np.random.Generator, n: int) -> list[str]:
                 f"{int(gen.integers(100241706, 300000000))}_{int(gen.integers(1, 60)):05d}_{int(gen.integers(1, 3))}"
             )
         else:
-            book = str(gen.choice(["umgy", "hnsd", "brsk", "burh", "hnsd"]))
+            book = str(gen.choice(["umgy", "hnsd", "brsk", "burh", "mkrd"]))
             ids.add(f"{book}{int(gen.integers(1, 12)):03d}-{int(gen.integers(1, 80)):03d}")
     return sorted(ids)
 

@@ -546,26 +546,54 @@ def _page_counts(truth: Any, pred: Any) -> tuple[int, int, int]:
     bottom = top + np.array(boxes[4::5]).astype(float)
     point_labels = np.array(points[0::3]).tolist()
     xs, ys = np.array(points[1::3]).astype(float), np.array(points[2::3]).astype(float)
-    by_label: dict[str, list[int]] = {}
-    for index, label in enumerate(point_labels):
-        by_label.setdefault(label, []).append(index)
-    candidates = {label: np.array(indices) for label, indices in by_label.items()}
-    unused = np.ones(len(point_labels), dtype=bool)
-    hits = misses = 0
-    for k, label in enumerate(box_labels):
-        pool = candidates.get(label)
-        if pool is None:
-            misses += 1
-            continue
-        px, py = xs[pool], ys[pool]
-        inside = (left[k] < px) & (right[k] > px) & (top[k] < py) & (bottom[k] > py) & unused[pool]
-        first = int(np.argmax(inside))
-        if inside[first]:
-            unused[pool[first]] = False
-            hits += 1
-        else:
-            misses += 1
-    return hits, int(unused.sum()), misses
+    hits = _page_hits(box_labels, (left, right, top, bottom), point_labels, (xs, ys))
+    return hits, len(point_labels) - hits, len(box_labels) - hits
+
+
+_MATCH_PAIRS = 4_000_000  # same-label (box, point) pairs examined at once; beyond that, box by box
+
+
+def _page_hits(
+    box_labels: list[str],
+    box_sides: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    point_labels: list[str],
+    point_xy: tuple[np.ndarray, np.ndarray],
+) -> int:
+    """Box by box in order, the earliest unused point of the same label strictly inside takes it."""
+    left, right, top, bottom = box_sides
+    xs, ys = point_xy
+    _, codes = np.unique(np.array(box_labels + point_labels), return_inverse=True)
+    box_codes, point_codes = codes[: len(box_labels)], codes[len(box_labels) :]
+    order = np.argsort(point_codes, kind="stable")  # points grouped by label, each group in the points' order
+    sorted_codes = point_codes[order]
+    first = np.searchsorted(sorted_codes, box_codes, "left")
+    counts = np.searchsorted(sorted_codes, box_codes, "right") - first
+    total = int(counts.sum())
+    if total > _MATCH_PAIRS:
+        unused = np.ones(len(point_labels), dtype=bool)
+        for k in range(len(box_labels)):
+            inside = (
+                (left[k] < xs) & (right[k] > xs) & (top[k] < ys) & (bottom[k] > ys) & (point_codes == box_codes[k])
+            ) & unused
+            hit = int(np.argmax(inside))
+            if inside[hit]:
+                unused[hit] = False
+        return int((~unused).sum())
+    # every (box, same-label point) pair, boxes in order and each box's points in order
+    box_of = np.repeat(np.arange(len(box_labels)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    point_of = order[np.repeat(first, counts) + offset]
+    px, py = xs[point_of], ys[point_of]
+    inside = (left[box_of] < px) & (right[box_of] > px) & (top[box_of] < py) & (bottom[box_of] > py)
+    used: set[int] = set()
+    current, taken = -1, False
+    for box, point in zip(box_of[inside].tolist(), point_of[inside].tolist(), strict=True):
+        if box != current:
+            current, taken = box, False
+        if not taken and point not in used:
+            used.add(point)
+            taken = True
+    return len(used)
 
 
 def kuzushiji_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
