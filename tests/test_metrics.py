@@ -204,6 +204,14 @@ CASES = [
         A([[[1, 1], [0, 0]], [[0, 0], [0, 0]], [[0, 0], [0, 0]]], dtype=bool),
         0.4 / 3 + 0.6 * (1 - (0.5 / math.sqrt(3) + 1) / 2),
     ),
+    # kuzushiji: page 1 has boxes A (0..10) and B (20..25): "A 1 1" hits A, B is missed; page 2 has no answer, so
+    # both of its points are false positives: TP 1, FP 2, FN 1 -> P 1/3, R 1/2, F1 = 2 (1/6) / (5/6) = 0.4
+    (
+        "kuzushiji_f1",
+        A(["A 0 0 10 10 B 20 20 5 5", np.nan], dtype=object),
+        A(["A 1 1", "B 3 3 C 4 4"], dtype=object),
+        0.4,
+    ),
 ]
 
 
@@ -246,6 +254,10 @@ def test_perfect_predictions_reach_best(name: str) -> None:
     elif name == "map_at_k":
         relevant = A([{"a", "b"}, {"c"}], dtype=object)
         assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)
+        return
+    elif name == "kuzushiji_f1":
+        boxes = A(["A 0 0 10 10 B 20 20 5 5", "C 3 4 2 2"], dtype=object)
+        assert call_metric(name, boxes, A(["B 21 21 A 1 1", "C 4 5"], dtype=object)) == pytest.approx(metric.best)
         return
     elif name in ("word_jaccard", "levenshtein_mean", "multilabel_micro_f1"):
         truth = A(["a b", "C", "d e f"], dtype=object)

@@ -824,6 +824,108 @@ def dice_hausdorff(
     return float(0.4 * mean_dice + 0.6 * (1 - mean_distance))
 
 
+# --- Point-in-box character F1 (kuzushiji-recognition) ---
+# Per page, the answer lists characters as "label x y width height" (a box from its top-left corner) and the
+# prediction as "label x y" (a point), tokens separated by single spaces; a missing text (NaN) lists none. Box by box
+# in the answer's order, the earliest unused prediction (in the prediction's order) with the same label whose point
+# lies strictly inside the box is a hit and is used up; a box without one is a false negative; predictions left
+# unused are false positives (on a page with no answer, every prediction triple is one, unparsed). Counted over all
+# pages: F1 = 2PR / (P + R), and 0 when there is no prediction, no answer or no hit. A text that is not made of whole
+# groups, or a coordinate that is not a number, raises ValueError.
+
+
+def _page_tokens(text: str, group: int, what: str) -> list[str]:
+    tokens = text.split(" ")
+    if len(tokens) % group:
+        raise ValueError(f"{what} text is not made of groups of {group} tokens: {text[:60]!r}")
+    return tokens
+
+
+def _page_counts(truth: Any, pred: Any) -> tuple[int, int, int]:
+    """(hits, false positives, false negatives) of one page."""
+    import pandas as pd
+
+    truth_missing, pred_missing = bool(pd.isna(truth)), bool(pd.isna(pred))
+    if truth_missing:
+        return 0, 0 if pred_missing else len(str(pred).split(" ")) // 3, 0
+    if pred_missing:
+        return 0, 0, len(str(truth).split(" ")) // 5
+    boxes = _page_tokens(str(truth), 5, "answer")
+    points = _page_tokens(str(pred), 3, "prediction")
+    # labels through numpy text arrays, as the reference compares them
+    box_labels = np.array(boxes[0::5]).tolist()
+    left, top = np.array(boxes[1::5]).astype(float), np.array(boxes[2::5]).astype(float)
+    right = left + np.array(boxes[3::5]).astype(float)
+    bottom = top + np.array(boxes[4::5]).astype(float)
+    point_labels = np.array(points[0::3]).tolist()
+    xs, ys = np.array(points[1::3]).astype(float), np.array(points[2::3]).astype(float)
+    hits = _page_hits(box_labels, (left, right, top, bottom), point_labels, (xs, ys))
+    return hits, len(point_labels) - hits, len(box_labels) - hits
+
+
+_MATCH_PAIRS = 4_000_000  # same-label (box, point) pairs examined at once; beyond that, box by box
+
+
+def _page_hits(
+    box_labels: list[str],
+    box_sides: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    point_labels: list[str],
+    point_xy: tuple[np.ndarray, np.ndarray],
+) -> int:
+    """Box by box in order, the earliest unused point of the same label strictly inside takes it."""
+    left, right, top, bottom = box_sides
+    xs, ys = point_xy
+    _, codes = np.unique(np.array(box_labels + point_labels), return_inverse=True)
+    box_codes, point_codes = codes[: len(box_labels)], codes[len(box_labels) :]
+    order = np.argsort(point_codes, kind="stable")  # points grouped by label, each group in the points' order
+    sorted_codes = point_codes[order]
+    first = np.searchsorted(sorted_codes, box_codes, "left")
+    counts = np.searchsorted(sorted_codes, box_codes, "right") - first
+    total = int(counts.sum())
+    if total > _MATCH_PAIRS:
+        unused = np.ones(len(point_labels), dtype=bool)
+        for k in range(len(box_labels)):
+            inside = (
+                (left[k] < xs) & (right[k] > xs) & (top[k] < ys) & (bottom[k] > ys) & (point_codes == box_codes[k])
+            ) & unused
+            hit = int(np.argmax(inside))
+            if inside[hit]:
+                unused[hit] = False
+        return int((~unused).sum())
+    # every (box, same-label point) pair, boxes in order and each box's points in order
+    box_of = np.repeat(np.arange(len(box_labels)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    point_of = order[np.repeat(first, counts) + offset]
+    px, py = xs[point_of], ys[point_of]
+    inside = (left[box_of] < px) & (right[box_of] > px) & (top[box_of] < py) & (bottom[box_of] > py)
+    used: set[int] = set()
+    current, taken = -1, False
+    for box, point in zip(box_of[inside].tolist(), point_of[inside].tolist(), strict=True):
+        if box != current:
+            current, taken = box, False
+        if not taken and point not in used:
+            used.add(point)
+            taken = True
+    return len(used)
+
+
+def kuzushiji_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro F1 of predicted character points against answer boxes over all pages (texts; NaN: none)."""
+    truths = _column(np.asarray(y_true, dtype=object))
+    preds = _column(np.asarray(y_pred, dtype=object))
+    tp = fp = fn = 0
+    for truth, pred in zip(truths, preds, strict=True):
+        hits, extra, missed = _page_counts(truth, pred)
+        tp, fp, fn = tp + hits, fp + extra, fn + missed
+    if tp + fp == 0 or tp + fn == 0:
+        return 0.0
+    precision = tp / (tp + fp)
+    recall = tp / (tp + fn)
+    if precision > 0 and recall > 0:
+        return float((2 * precision * recall) / (precision + recall))
+    return 0.0
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -878,6 +980,8 @@ METRICS: dict[str, Metric] = {
     "probabilistic_f1": Metric(probabilistic_f1, best=1.0),
     # 0.4 * 2-D Dice + 0.6 * (1 - 3-D Hausdorff) of masks (uw-madison-gi-tract-image-segmentation)
     "dice_hausdorff": Metric(dice_hausdorff, best=1.0),
+    # micro F1 of "label x y" character points inside "label x y w h" answer boxes (kuzushiji-recognition)
+    "kuzushiji_f1": Metric(kuzushiji_f1, best=1.0, kind="label"),
 }
 
 
