@@ -85,6 +85,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "herbarium-2020-fgvc7": 206_000,  # about 20% of 1,030,747 training sheets (split per category)
     "herbarium-2021-fgvc8": 452_000,  # about 20% of 2,257,759 training sheets (split per category)
     "herbarium-2022-fgvc9": 168_000,  # about 20% of 839,772 training sheets (split per category)
+    "nfl-player-contact-detection": 472_000,  # about 10% of the plays behind 4.7M labelled contact rows
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
