@@ -86,6 +86,7 @@ REAL_TEST_ROWS: dict[str, int] = {
     "herbarium-2021-fgvc8": 452_000,  # about 20% of 2,257,759 training sheets (split per category)
     "herbarium-2022-fgvc9": 168_000,  # about 20% of 839,772 training sheets (split per category)
     "cdiscount-image-classification-challenge": 706_990,  # 10% of 7,069,896 products (train_test_split rounds up)
+    "nfl-player-contact-detection": 472_000,  # about 10% of the plays behind 4.7M labelled contact rows
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.

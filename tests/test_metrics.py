@@ -84,6 +84,10 @@ CASES = [
     ("mean_log_mae_by_group", A([1.0, 2.0, 3.0, 4.0]), A([2.0, 2.0, 3.0, 6.0]), math.log(0.75)),
     # notebook 1 (a b c) predicted (b a c): 1 inversion; notebook 2 (d e) right: 1 - 4 * 1 / (3*2 + 2*1) = 0.5
     ("kendall_tau_orders", A(["a b c", "d e"], dtype=object), A(["b a c", "d e"], dtype=object), 0.5),
+    # label sequences (1 2 3) vs (1 3): 1 deletion; (4) vs (4 5 6): 2 insertions; 3 edits over 4 true labels
+    ("normalized_levenshtein", A([[1, 2, 3], [4]], dtype=object), A([[1, 3], [4, 5, 6]], dtype=object), 0.75),
+    # one true label, three predicted (one substitution, two insertions): 3 / 1, an error rate above 1
+    ("normalized_levenshtein", A([[7]], dtype=object), A([[2, 3, 4]], dtype=object), 3.0),
     # kitten -> sitting 3 edits, same text 0: mean 1.5
     ("levenshtein_mean", A(["kitten", "abc"]), A(["sitting", "abc"]), 1.5),
     # rows (FVC, confidence): exact at sigma 70 (the clip, from 50); off by 500 at 100; off by 5000 (capped at 1000)
@@ -251,6 +255,8 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         truth = A([[[1, 0], [0, 0]], [[0, 0], [0, 0]], [[0, 1], [1, 1]]], dtype=bool)
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
+    elif name == "normalized_levenshtein":
+        truth = A([[1, 2], [3], [20, 1, 5]], dtype=object)
     elif name == "map_at_k":
         relevant = A([{"a", "b"}, {"c"}], dtype=object)
         assert call_metric(name, relevant, A([["b", "a"], ["c"]], dtype=object)) == pytest.approx(metric.best)

@@ -23,6 +23,8 @@ MAX_CLASSES = 30  # integer targets with at most this many values are treated as
 
 def find_sample_submission(data: Path) -> Path:
     found = [p for p in data.rglob("*.csv") if "sample" in p.name.lower() and "submission" in p.name.lower()]
+    if not found:  # a few competitions name it otherwise, e.g. randomPredictions.csv (multi-modal gesture)
+        found = [p for p in data.rglob("*.csv") if "predictions" in p.name.lower()]
     if not found:
         raise SystemExit(f"no sample submission under {data}")
     return min(found, key=lambda p: (len(p.parts), p.name))

@@ -245,6 +245,24 @@ def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+# --- multi-modal-gesture-recognition (normalized edit distance of gesture sequences) ------------------------------
+# Each answer and prediction is a sequence of labels; the edit distance (insertions, deletions, substitutions, each 1)
+# counts whole labels, not characters. The distances are summed over rows and divided by the total number of true
+# labels: an error rate that can exceed 1. Upstream's grader computes it with the `Levenshtein` package on label lists.
+
+
+def normalized_levenshtein(y_true: Any, y_pred: Any) -> float:
+    """Sum over rows of the label-level edit distance between each true and predicted sequence (sequences of
+    hashable labels, e.g. lists of ints), over the total length of the true sequences; NaN when that is 0 and no
+    edits are needed, infinite when it is 0 and some are."""
+    from Levenshtein import distance
+
+    edits = sum(distance(list(a), list(b)) for a, b in zip(y_true, y_pred, strict=True))
+    total = sum(len(a) for a in y_true)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(edits) / np.float64(total))
+
+
 # --- AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
 # Kaggle's variant: inversions and pair counts are summed over all notebooks before dividing, 1 - 4 * (sum of
 # inversions) / (sum of n(n - 1)), not a mean of per-notebook taus. An inversion is a pair of cells that the
@@ -948,6 +966,8 @@ METRICS: dict[str, Metric] = {
     "mean_log_mae_by_group": Metric(mean_log_mae_by_group, best=float("-inf")),  # log(0): a perfect group
     "kendall_tau_orders": Metric(kendall_tau_orders, best=1.0),
     "levenshtein_mean": Metric(levenshtein_mean, best=0.0),
+    # label-level edit distances summed over rows / number of true labels (multi-modal-gesture-recognition)
+    "normalized_levenshtein": Metric(normalized_levenshtein, best=0.0),
     "laplace_log_likelihood": Metric(laplace_log_likelihood, best=-float(np.log(LAPLACE_MIN_SIGMA * np.sqrt(2)))),
     # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
     "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
