@@ -216,6 +216,21 @@ CASES = [
         A(["A 1 1", "B 3 3 C 4 4"], dtype=object),
         0.4,
     ),
+    # one class (class 5 is not in the answers and is ignored, but takes annotation id 0 among the detections).
+    # Upstream's helper numbers annotations from 0 and pycocotools records a match as the partner's id, so a match
+    # with true box 0 (image a) counts as a false positive. b's two boxes are hit (0.9, 0.8), a's detection (0.7)
+    # is that false positive: recall reaches 2/3 at precision 1 -> 67 of COCO's 101 recall points (0 to 0.66)
+    (
+        "coco_map_iou40",
+        [("a", 0, 0.0, 0.0, 10.0, 10.0), ("b", 0, 0.0, 0.0, 10.0, 10.0), ("b", 0, 30.0, 30.0, 10.0, 10.0)],
+        [
+            ("a", 5, 0.95, 0.0, 0.0, 10.0, 10.0),
+            ("b", 0, 0.9, 0.0, 0.0, 10.0, 10.0),
+            ("b", 0, 0.8, 30.0, 30.0, 10.0, 10.0),
+            ("a", 0, 0.7, 0.0, 0.0, 10.0, 10.0),
+        ],
+        67 / 101,
+    ),
 ]
 
 
@@ -253,6 +268,13 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         return
     elif name == "dice_hausdorff":
         truth = A([[[1, 0], [0, 0]], [[0, 0], [0, 0]], [[0, 1], [1, 1]]], dtype=bool)
+    elif name == "coco_map_iou40":
+        # the first true box has a negative area (x_max < x_min), which COCO ignores, so upstream's id-0 quirk (see
+        # the case above) cannot cost a perfect submission anything
+        truth_boxes = [("a", 0, 9.0, 0.0, 8.0, 10.0), ("a", 0, 0.0, 0.0, 10.0, 10.0), ("b", 3, 5.0, 5.0, 20.0, 20.0)]
+        detections = [(image, cls, 1.0, *box) for image, cls, *box in truth_boxes[1:]]
+        assert call_metric(name, truth_boxes, detections) == pytest.approx(metric.best)  # type: ignore[arg-type]
+        return
     elif name == "kendall_tau_orders":
         truth = A(["a b c", "d e", "f"], dtype=object)
     elif name == "normalized_levenshtein":

@@ -248,3 +248,9 @@ def test_function_reference_with_keyword_arguments(config_copy: Path) -> None:
     assert comp.synthetic is not None
     assert comp.synthetic.generator.function.endswith(":synthesize")
     assert comp.synthetic.generator.kwargs == {}
+
+
+def test_gold_below_best_must_name_a_known_issue(config_copy: Path) -> None:
+    _edit(config_copy, {"grading.gold_below_best": "no-such-issue"})
+    with pytest.raises(RegistryError, match=r"field 'grading\.gold_below_best': 'no-such-issue' is not one of"):
+        load_competition_file(config_copy)

@@ -153,6 +153,10 @@ class GradingSpec(_Strict):
     grader: Call | None = Field(default=None, description="module:function for a custom grader")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the metric")
     checks: InputChecks = Field(default_factory=InputChecks, description="input checks of the declarative grader")
+    # Where upstream's own grader cannot give its gold submission the metric's best score (a quirk we reproduce so
+    # that scores stay comparable), the id of the known issue that says so; the contract then asks only that the
+    # gold beats the sample submission.
+    gold_below_best: Slug | None = None
     notes: str | None = None
 
     @model_validator(mode="after")
@@ -329,6 +333,11 @@ class Competition(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate known_issues ids: {', '.join(dupes)}")
+        if self.grading.gold_below_best is not None and self.grading.gold_below_best not in ids:
+            raise ValueError(
+                f"grading.gold_below_best: '{self.grading.gold_below_best}' is not one of known_issues' ids; "
+                "record the quirk there first"
+            )
         return self
 
     @model_validator(mode="after")

@@ -944,6 +944,64 @@ def kuzushiji_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 0.0
 
 
+# --- COCO box mAP at one IoU threshold (vinbigdata-chest-xray-abnormalities-detection) ---------------------------
+# pycocotools' COCOeval 'bbox' AP (stats[0]: all areas, 100 detections per image and class) with the single IoU
+# threshold `iou`. As in Kaggle's helper for this competition, boxes given as (x_min, y_min, x_max, y_max) are put
+# into COCO's (x, y, width, height) slot unchanged, while each box's area is (x_max - x_min) * (y_max - y_min).
+# y_true: (image, class_id, x_min, y_min, x_max, y_max) per true box; the images are numbered in order of first
+# appearance there, the categories are the classes it uses. y_pred: (image, class_id, score, x_min, y_min, x_max,
+# y_max) per detection, in submission order; classes the answers lack are not evaluated. Annotations are numbered
+# from 0 as in that helper, and pycocotools records a match as the partner's id, where 0 means "unmatched": a
+# detection matched with the first true box counts as a false positive, and the first detection leaves the true box
+# it matches free for another. So even a perfect submission scores below 1 unless the first true box is ignored.
+
+
+def coco_map_iou40(y_true: Sequence[Sequence[Any]], y_pred: Sequence[Sequence[Any]], *, iou: float = 0.4) -> float:
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    index: dict[Any, int] = {}
+    for row in y_true:
+        index.setdefault(row[0], len(index))
+    images = [{"id": i} for i in range(len(index))]
+    categories = [{"id": c, "name": c, "supercategory": "none"} for c in sorted({row[1] for row in y_true})]
+
+    def annotation(k: int, image: Any, category: int, box: Sequence[float]) -> dict[str, Any]:
+        x_min, y_min, x_max, y_max = box
+        return {
+            "id": k,
+            "image_id": index[image],
+            "category_id": category,
+            "bbox": np.array([x_min, y_min, x_max, y_max], dtype=float),
+            "segmentation": [],
+            "ignore": 0,
+            "area": (x_max - x_min) * (y_max - y_min),
+            "iscrowd": 0,
+        }
+
+    # true boxes numbered image by image (images in order of first appearance, boxes in their order within it)
+    grouped = sorted(y_true, key=lambda row: index[row[0]])
+    truth = [annotation(k, row[0], row[1], row[2:6]) for k, row in enumerate(grouped)]
+    detections = [{**annotation(k, row[0], row[1], row[3:7]), "score": row[2]} for k, row in enumerate(y_pred)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt, dt = COCO(), COCO()
+        gt.dataset = {"type": "instances", "images": images, "categories": categories, "annotations": truth}
+        dt.dataset = {"images": list(images), "categories": list(categories), "annotations": detections}
+        gt.createIndex()
+        dt.createIndex()
+        evaluation = COCOeval(gt, dt, "bbox")
+        evaluation.params.imgIds = sorted(gt.getImgIds())
+        evaluation.params.useCats = True
+        evaluation.params.iouThrs = np.array([iou])
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    return float(evaluation.stats[0])
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(roc_auc, best=1.0, probabilities="unit"),  # upstream rejects scores outside [0, 1]
     "mean_column_roc_auc": Metric(mean_column_roc_auc, best=1.0),
@@ -1002,6 +1060,8 @@ METRICS: dict[str, Metric] = {
     "dice_hausdorff": Metric(dice_hausdorff, best=1.0),
     # micro F1 of "label x y" character points inside "label x y w h" answer boxes (kuzushiji-recognition)
     "kuzushiji_f1": Metric(kuzushiji_f1, best=1.0, kind="label"),
+    # pycocotools COCOeval box AP at one IoU threshold (vinbigdata-chest-xray-abnormalities-detection)
+    "coco_map_iou40": Metric(coco_map_iou40, best=1.0),
 }
 
 
