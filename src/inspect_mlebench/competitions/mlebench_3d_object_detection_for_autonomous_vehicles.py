@@ -12,8 +12,8 @@ Preparation (upstream's rules): the logs of `train_data/log.json` are split 80/2
 compares with the log tokens: in Lyft's data a scene and its log share the token), scenes (by `log_token`),
 train.csv rows, sample_data, calibrated sensors (first use, train then test), ego poses (one per sample_data),
 annotations and instances (train only: the new test has none, as Kaggle's test). sensor, category, attribute and
-visibility tables and the map raster go to both sides unchanged. `map.json` lists upstream's way: it copies the list
-shallowly and sets the log tokens for train, then for test on the same record, so BOTH files list the test logs.
+visibility tables and the map raster go to both sides unchanged. In `map.json` upstream copies the list shallowly and
+sets the log tokens for train, then for test on the same record, so both sides' map.json list the test logs.
 The answers are the test rows of train.csv with a confidence of 1.0 before each box; the sample submission has
 empty prediction strings. Images and lidar sweeps go to `{train,test}_images/` and `{train,test}_lidar/`
 (hard-linked where the filesystem allows, else copied after a free-space check); the JSON files are written as

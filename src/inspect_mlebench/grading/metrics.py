@@ -631,7 +631,7 @@ def _lyft_polygons(boxes: np.ndarray, cache: dict[float, tuple[float, float]], r
         # the right angles at each corner: (corner, one neighbour, the other), dot products close to 0
         for a, b, c in ((0, 1, 3), (1, 0, 2), (2, 1, 3), (3, 0, 2)):
             dot = (xs[:, b] - xs[:, a]) * (xs[:, c] - xs[:, a]) + (ys[:, b] - ys[:, a]) * (ys[:, c] - ys[:, a])
-            if not np.isclose(dot, 0).all():
+            if not (np.abs(dot) <= 1e-08).all():  # np.isclose(dot, 0) with numpy's default atol, written out
                 raise LyftBoxError(row, "a box's ground rectangle fails the right-angle check (extreme values)")
     ring = np.stack([np.concatenate([xs, xs[:, :1]], axis=1), np.concatenate([ys, ys[:, :1]], axis=1)], axis=2)
     return shapely.polygons(ring)
@@ -681,21 +681,30 @@ def _lyft_sample(
     """The sample's mAP at each threshold (NaN when the answers have no box)."""
     classes = sorted(answers)
     per_class = np.zeros((len(LYFT_IOU_THRESHOLDS), len(classes)))
-    for c, name in enumerate(classes):
-        if name not in predictions:
-            continue
-        gt, pred = answers[name].values, predictions[name]
+    scored = [c for c, name in enumerate(classes) if name in predictions]
+    if not scored:
+        return [np.mean(per_class[t]) if len(classes) else np.float64("nan") for t in range(len(LYFT_IOU_THRESHOLDS))]
+    gts, preds = [], []
+    for c in scored:
+        pred = predictions[classes[c]]
         # descending confidence with Python's stable sort, as the devkit orders them
         order = sorted(range(len(pred.scores)), key=lambda i: pred.scores[i], reverse=True)
-        values = pred.values[order]
-        gt_poly = _lyft_polygons(gt, cache, row)
-        pred_poly = _lyft_polygons(values, cache, row)
+        gts.append(answers[classes[c]].values)
+        preds.append(pred.values[order])
+    # every box the devkit builds for this sample, checked and turned into polygons at once, then taken per class
+    gt_polys = _lyft_polygons(np.concatenate(gts), cache, row)
+    pred_polys = _lyft_polygons(np.concatenate(preds), cache, row)
+    gt_end, pred_end = np.cumsum([len(g) for g in gts]), np.cumsum([len(p) for p in preds])
+    for k, c in enumerate(scored):
+        gt, values = gts[k], preds[k]
+        gt_poly = gt_polys[gt_end[k] - len(gt) : gt_end[k]]
+        pred_poly = pred_polys[pred_end[k] - len(values) : pred_end[k]]
         ious = _lyft_ious(values, pred_poly, gt, gt_poly)
         best = np.max(ious, axis=1)
         best_at = np.argmax(ious, axis=1)
         for t, threshold in enumerate(LYFT_IOU_THRESHOLDS):
             above = best > threshold
-            first = np.zeros(len(order), dtype=bool)
+            first = np.zeros(len(values), dtype=bool)
             hits = np.flatnonzero(above)
             _, first_of = np.unique(best_at[hits], return_index=True)
             first[hits[first_of]] = True
