@@ -231,6 +231,18 @@ CASES = [
         ],
         67 / 101,
     ),
+    # Lyft 3D mAP. Sample 1: answer cars A (x=0) and B (x=20), 2x4x2 m, yaw 0, and a pedestrian. Predicted: A
+    # exactly (confidence 0.9; IoU 1), B shifted 0.5 m along its length (0.8; overlap 3.5 x 2 x 2 = 14, union
+    # 32 - 14 = 18, IoU 7/9), an unknown class (ignored even with a NaN yaw). Car AP is 1 at thresholds 0.5-0.75
+    # (two hits) and 0.5 at 0.8-0.95 (hit, then a miss: recall 1/2 at precision 1); the pedestrian's AP is 0, so the
+    # sample's mAP is 0.5 six times and 0.25 four times. Sample 2: a bus, nothing predicted: 0 ten times.
+    # (6 * 0.5 + 4 * 0.25 + 0) / 20 = 0.2
+    (
+        "lyft_3d_map",
+        A(["1.0 0 0 0 2 4 2 0 car 1.0 20 0 0 2 4 2 0 car 1.0 40 0 0 1 1 2 0 pedestrian", "1.0 0 0 0 1 1 1 0 bus"]),
+        A(["0.8 20.5 0 0 2 4 2 0 car 0.9 0 0 0 2 4 2 0 car 0.3 40 0 0 1 1 2 nan unicorn", ""]),
+        0.2,
+    ),
 ]
 
 
@@ -287,6 +299,8 @@ def test_perfect_predictions_reach_best(name: str) -> None:
         boxes = A(["A 0 0 10 10 B 20 20 5 5", "C 3 4 2 2"], dtype=object)
         assert call_metric(name, boxes, A(["B 21 21 A 1 1", "C 4 5"], dtype=object)) == pytest.approx(metric.best)
         return
+    elif name == "lyft_3d_map":
+        truth = A(["1.0 5 1 -2 2 4.5 1.7 0.3 car 1.0 30 2 -2 0.8 0.8 1.8 -2 pedestrian", "1.0 0 0 0 3 12 3.4 1 bus"])
     elif name in ("word_jaccard", "levenshtein_mean", "multilabel_micro_f1"):
         truth = A(["a b", "C", "d e f"], dtype=object)
     elif metric.kind == "label":
