@@ -116,6 +116,9 @@ class InputChecks(_Strict):
     # how predicted labels reach the metric: "parsed" (the column's values) or "listed" (a Python list, which numpy
     # turns into text when any label is text, so a missing label reads "nan", as upstream's list-based calls do)
     labels: Literal["parsed", "listed"] = "parsed"
+    # a file with a header and no rows: "invalid" (what most upstream graders end in), or "graded" for the few
+    # whose grader scores it (uw-madison's gives NaN); the one input check custom graders also honour
+    header_only: Literal["invalid", "graded"] = "invalid"
 
 
 def _call_from_string(value: Any) -> Any:

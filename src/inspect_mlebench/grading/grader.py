@@ -231,7 +231,11 @@ def score_submission(comp: Competition, submission_path: Path, answers: pd.DataF
     """The raw (unrounded) score; raises InvalidSubmissionError for anything wrong with the submission."""
     spec = comp.grading
     if spec.grader:
-        submission = checks.read_submission(submission_path, dtype={spec.id_column: str} if spec.id_column else None)
+        submission = checks.read_submission(
+            submission_path,
+            dtype={spec.id_column: str} if spec.id_column else None,
+            allow_no_rows=spec.checks.header_only == "graded",
+        )
         grader: GraderFn = resolve(spec.grader, "grading.grader")
         return float(grader(submission, answers))
     if not spec.implemented:
