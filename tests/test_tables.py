@@ -45,3 +45,14 @@ def test_errors_are_pandas_errors(tmp_path: Path) -> None:
     path.write_bytes("id,x\n\xe9,1\n".encode("latin-1"))
     with pytest.raises(UnicodeDecodeError):
         read_column_as_text(path, "id")
+
+
+def test_is_in_answers_as_isin_does() -> None:
+    from inspect_mlebench.grading.checks import is_in
+
+    text = pd.Series(["a", "b", None, "c"], dtype="str")
+    allowed = pd.Series(["b", None], dtype="str")
+    assert is_in(text, allowed).tolist() == text.isin(allowed).tolist() == [False, True, True, False]
+    numbers = pd.Series([1.0, 2.0, float("nan")])
+    assert is_in(numbers, [2.0, float("nan")]).tolist() == [False, True, True]
+    assert is_in(pd.Index(["x", "y"], dtype=object), ["y"]).tolist() == [False, True]

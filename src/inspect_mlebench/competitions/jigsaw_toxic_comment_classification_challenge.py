@@ -59,7 +59,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     sub = submission.set_index(ID).sort_index()
     ans = answers.set_index(ID).sort_index()
     keep = ans[CLASSES].sum(axis=1) >= 0
-    known = sub.index.isin(keep.index)
+    known = checks.is_in(sub.index, keep.index)
     if not known.all():
         unknown = sub.index[~known].unique()
         raise InvalidSubmissionError(f"column '{ID}' has ids not in the test set, e.g. {checks.examples(unknown)}")
