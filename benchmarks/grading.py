@@ -88,6 +88,24 @@ REAL_TEST_ROWS: dict[str, int] = {
     "herbarium-2022-fgvc9": 168_000,  # about 20% of 839,772 training sheets (split per category)
     "cdiscount-image-classification-challenge": 706_990,  # 10% of 7,069,896 products (train_test_split rounds up)
     "nfl-player-contact-detection": 472_000,  # about 10% of the plays behind 4.7M labelled contact rows
+    # the detection, segmentation and medical-imaging competitions, sizes from their helpers' reading of upstream
+    "3d-object-detection-for-autonomous-vehicles": 4_500,  # sample tokens (10% of the scenes' samples)
+    "siim-covid19-detection": 1_300,  # studies + images
+    "vinbigdata-chest-xray-abnormalities-detection": 1_500,
+    "kuzushiji-recognition": 389,  # pages
+    "google-research-identify-contrails-reduce-global-warming": 1_856,  # records
+    "vesuvius-challenge-ink-detection": 1,  # one fragment, one run-length row
+    "hubmap-kidney-segmentation": 3,  # slides
+    "tgs-salt-identification-challenge": 1_000,
+    "uw-madison-gi-tract-image-segmentation": 17_000,  # slices x 3 classes of the held-out days
+    "rsna-2022-cervical-spine-fracture-detection": 14_536,  # 1,817 studies x 8 rows
+    "rsna-breast-cancer-detection": 2_400,  # patient_laterality ids
+    "rsna-miccai-brain-tumor-radiogenomic-classification": 59,
+    "multi-modal-gesture-recognition": 100,
+    "freesound-audio-tagging-2019": 4_481,  # the released test set, one row per clip
+    "tensorflow-speech-recognition-challenge": 6_473,  # 10% of 64,727 training clips
+    "seti-breakthrough-listen": 6_000,  # 10% of 60,000
+    "iwildcam-2019-fgvc6": 19_616,  # about 10% of 196,157 images (split by location)
 }
 # Where the answers hold fewer rows than the submission (a subset of its ids): the answers' row count. H&M: only the
 # customers who bought in the last 8 days (about 80,000) are scored, out of the 1,371,980 the submission lists.
