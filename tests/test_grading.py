@@ -164,11 +164,23 @@ def test_failed_prepare_leaves_no_ready_looking_dir(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "train.csv").write_text("PassengerId,Other\n" + "".join(f"{i:04d}_01,{i}\n" for i in range(20)))
-    with pytest.raises(HoldoutError, match=r"train\.csv lacks column"):  # a clear error, before anything is written
+    # a clear one-line error naming the raw dir and what is missing, before anything is written
+    with pytest.raises(
+        PreparationError, match=r"not laid out as Kaggle's download \(HoldoutError: train\.csv lacks"
+    ) as err:
         prepare(CID, raw, tmp_path / "data")
+    assert isinstance(err.value.__cause__, HoldoutError)
+    assert "\n" not in str(err.value)
     comp_dir = tmp_path / "data" / CID
     assert not (comp_dir / "prepared").exists()
     assert not [p for p in comp_dir.iterdir() if p.name.startswith(".prepared-")]
+
+
+def test_a_raw_dir_missing_a_file_names_it(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with pytest.raises(PreparationError, match=r"lacks train\.json, which Kaggle's download has; pass the"):
+        prepare("random-acts-of-pizza", raw, tmp_path / "data")
 
 
 def test_prepare_requires_raw_dir(tmp_path: Path) -> None:

@@ -47,6 +47,27 @@ def preparer_of(comp: Competition) -> PreparerFn:
     return resolve(comp.preparation.preparer, "preparation.preparer")
 
 
+def _run_preparer(comp: Competition, preparer: PreparerFn, raw_dir: Path, public: Path, private: Path) -> None:
+    """Run the preparer; raw data that is not the competition's download (a missing file or column, values of
+    another kind) fails in one line naming the raw dir, instead of a pandas or scikit-learn traceback."""
+    try:
+        preparer(raw_dir, public, private)
+    except PreparationError:
+        raise
+    except FileNotFoundError as err:
+        missing = Path(err.filename).name if err.filename else str(err)
+        raise PreparationError(
+            f"'{comp.id}': {raw_dir} lacks {missing}, which Kaggle's download has; pass the competition's own "
+            "--raw-dir or --from-zip"
+        ) from err
+    except (KeyError, ValueError, IndexError, TypeError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise PreparationError(
+            f"'{comp.id}': the raw data in {raw_dir} is not laid out as Kaggle's download ({type(err).__name__}: "
+            f"{detail[:200]}); pass the competition's own --raw-dir or --from-zip"
+        ) from err
+
+
 def is_prepared(comp: Competition, data_dir: str | Path | None) -> bool:
     """Upstream's notion of ready: answers and the sample submission exist in the prepared dir."""
     root = competition_dir(data_dir, comp.id)
@@ -130,7 +151,7 @@ def prepare(
             public, private = staging / "public", staging / "private"
             public.mkdir()
             private.mkdir()
-            preparer(raw_dir, public, private)
+            _run_preparer(comp, preparer, raw_dir, public, private)
             for declared in (comp.dataset.answers, public_sample_submission(comp)):
                 produced = staging / Path(declared).relative_to("prepared")
                 if not produced.is_file():
