@@ -215,6 +215,15 @@ def test_entry_point_tasks_and_per_competition_tasks_are_registered() -> None:
 def test_per_competition_task_builds_one_sample(data_dir: Path) -> None:
     task = COMPETITION_TASKS[CID](data="synthetic", data_dir=str(data_dir), build_images=False, gpus=0, cpus=1)
     assert [s.id for s in task.dataset] == [CID]
+    assert task.dataset.name == "spaceship_titanic"  # named after the task, as `inspect view` shows it
+
+
+def test_dataset_is_named_after_the_task_and_split(data_dir: Path) -> None:
+    assert _build(data_dir).dataset.name == "mlebench_custom"  # a list of competitions
+    lite = mlebench_lite(data="synthetic", data_dir=str(data_dir), build_images=False, gpus=0, prepare="never")
+    assert lite.dataset.name == "mlebench_lite"
+    dev = mlebench(split="dev", data="synthetic", data_dir=str(data_dir), build_images=False, gpus=0, prepare="never")
+    assert dev.dataset.name == "mlebench_dev"
 
 
 def test_demo_defaults_to_the_scripted_model(tmp_path: Path) -> None:
@@ -224,6 +233,7 @@ def test_demo_defaults_to_the_scripted_model(tmp_path: Path) -> None:
     assert task.model.name == "baseline"
     assert task.metadata is not None
     assert task.metadata["mlebench"]["data"] == "synthetic"
+    assert task.dataset.name == "mlebench_demo"
 
 
 def _tool(name: str, *params: str) -> ToolInfo:

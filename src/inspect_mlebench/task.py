@@ -299,8 +299,11 @@ def build_task(
     competitions_dir: str | None = None,
     solver: Solver | Agent | None = None,
     model: str | None = None,
+    dataset_name: str | None = None,
 ) -> Task:
-    """The task every entry point builds (`mlebench`, `mlebench_lite`, `mlebench_demo`, one per competition)."""
+    """The task every entry point builds (`mlebench`, `mlebench_lite`, `mlebench_demo`, one per competition).
+    `dataset_name` is what the log and `inspect view` call the dataset: the task's own name for the tasks that fix
+    their competitions, else `mlebench_<split>` (`mlebench_custom` for a list of competitions)."""
     _choice("data", data, ("kaggle", "synthetic"))
     _choice("prepare", prepare, ("auto", "never"))
     _choice("image_profile", image_profile, ("slim", "full"))
@@ -425,7 +428,7 @@ def build_task(
         "own_competitions": [c.id for c in comps if competition_origin(c.id) is not None],
     }
     return Task(
-        dataset=MemoryDataset(samples, name=f"mlebench-{split if not competitions else 'custom'}"),
+        dataset=MemoryDataset(samples, name=dataset_name or f"mlebench_{'custom' if competitions else split}"),
         setup=publish_metadata(),
         solver=solver if solver is not None else default_solver(),
         scorer=mlebench_scorer(data_dir=str(data_root), grading_mode=mode),
@@ -478,7 +481,7 @@ def fixed_task(name: str, doc: str, **fixed: Any) -> Callable[..., Task]:
     hidden = {"split", "competitions", *fixed}
 
     def fixed_mlebench(**params: Any) -> Task:
-        return build_task(**fixed, **params)
+        return build_task(**fixed, **params, dataset_name=name)
 
     fixed_mlebench.__name__ = fixed_mlebench.__qualname__ = name
     fixed_mlebench.__doc__ = doc
@@ -513,5 +516,6 @@ def mlebench_demo(
         competitions=competitions or list(DEMO_COMPETITIONS),
         data="synthetic",
         model=DEMO_MODEL,
+        dataset_name="mlebench_demo",
         **{k: v for k, v in locals().items() if k != "competitions"},
     )
