@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from inspect_mlebench.metrics import seed_rates, sem
 
 REPORT_FORMATS = ("md", "csv", "json")
 RATE_KEYS = (
@@ -95,13 +96,13 @@ class SplitSummary:
 
 def _rate(values: Sequence[float]) -> Rate:
     mean = statistics.fmean(values)
-    sem = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-    return Rate(mean=mean, standard_error=sem, ci_lower=mean - 1.96 * sem, ci_upper=mean + 1.96 * sem)
+    error = sem(values) if len(values) > 1 else 0.0  # upstream reports 0, not NaN, for a single seed
+    return Rate(mean=mean, standard_error=error, ci_lower=mean - 1.96 * error, ci_upper=mean + 1.96 * error)
 
 
-def _pct(seed: Sequence[SampleRow], key: str) -> float:
-    """Percentage of a seed's competitions where `key` holds (upstream: count / total * 100)."""
-    return 100 * sum(bool(getattr(row, key)) for row in seed) / len(seed)
+def _seed_percentages(runs_per_competition: Iterable[Sequence[SampleRow]], key: str) -> list[float]:
+    """Per seed, the percentage of competitions where `key` holds (the metrics' own per-seed aggregation)."""
+    return seed_rates([[float(getattr(row, key)) for row in runs] for runs in runs_per_competition])
 
 
 def _as_bool(value: Any) -> bool:
@@ -240,15 +241,12 @@ def summarize(rows: Sequence[SampleRow]) -> list[SplitSummary]:
             )
         if any(r.synthetic_leaderboard for r in group):
             notes.append("synthetic leaderboards: medal rates exercise the pipeline, not comparable with Kaggle's")
-        per_seed = [[runs[k] for runs in by_comp.values()] for k in range(seeds)]
-        rates = {
-            key: _rate([100 * statistics.fmean(getattr(r, key) for r in seed) for seed in per_seed])
-            for key in RATE_KEYS
+        complete = [runs[:seeds] for runs in by_comp.values()]
+        rates = {key: _rate(_seed_percentages(complete, key)) for key in RATE_KEYS}
+        by_complexity = {
+            level: _rate(_seed_percentages([runs for runs in complete if runs[0].complexity == level], "any_medal"))
+            for level in sorted({r.complexity for r in group if r.complexity})
         }
-        by_complexity = {}
-        for level in sorted({r.complexity for r in group if r.complexity}):
-            subsets = [[r for r in seed if r.complexity == level] for seed in per_seed]
-            by_complexity[level] = _rate([_pct(subset, "any_medal") for subset in subsets])
         summaries.append(
             SplitSummary(
                 model=model,
