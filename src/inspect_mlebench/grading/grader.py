@@ -26,7 +26,7 @@ from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderbo
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context, lenient
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
-from inspect_mlebench.grading.synthetic_leaderboard import SYNTHETIC_NOTE, is_synthetic_leaderboard
+from inspect_mlebench.grading.synthetic_leaderboard import SYNTHETIC_NOTE
 from inspect_mlebench.references import resolve
 from inspect_mlebench.registry import Competition, GradingSpec, get_competition
 from inspect_mlebench.tables import read_column_as_text, read_csv
@@ -298,7 +298,7 @@ def grade(
     try:
         scores = load_leaderboard(lb_path)
         limits = thresholds(scores)
-        if is_synthetic_leaderboard(lb_path):
+        if scores.attrs["synthetic"]:
             note = SYNTHETIC_NOTE
     except LeaderboardError as err:
         note = f"medals not available: {err}"

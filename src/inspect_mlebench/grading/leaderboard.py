@@ -41,8 +41,13 @@ class Placement:
         return self.gold or self.silver or self.bronze
 
 
+# every team of a leaderboard generated for synthetic data is named so (grading.synthetic_leaderboard)
+SYNTHETIC_TEAM_PREFIX = "synthetic-team-"
+
+
 def load_leaderboard(path: Path) -> pd.Series:
-    """The `score` column of a leaderboard CSV, in file (rank) order."""
+    """The `score` column of a leaderboard CSV, in file (rank) order; `.attrs["synthetic"]` says whether it is one
+    generated for synthetic data (every team named `synthetic-team-...`), read from the same parse."""
     if not path.is_file():
         raise LeaderboardError(f"no leaderboard at {path}")
     head = path.read_bytes()[:200]
@@ -61,6 +66,8 @@ def load_leaderboard(path: Path) -> pd.Series:
         raise LeaderboardError(f"{path} has non-finite scores (lines {rows}); Kaggle leaderboards hold finite ones")
     if scores.empty:
         raise LeaderboardError(f"{path} has no numeric scores")
+    names = frame["teamName"].astype(str) if "teamName" in frame.columns else None
+    scores.attrs["synthetic"] = names is not None and bool(names.str.startswith(SYNTHETIC_TEAM_PREFIX).all())
     return scores
 
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
+from inspect_mlebench.grading.leaderboard import SYNTHETIC_TEAM_PREFIX, LeaderboardError, load_leaderboard
 from inspect_mlebench.registry import get_competition
 from inspect_mlebench.tables import read_csv
 
-SYNTHETIC_TEAM_PREFIX = "synthetic-team-"
 SYNTHETIC_NOTE = (
     "synthetic leaderboard (generated from the gold and sample submissions on synthetic data): medals and "
     "percentiles exercise the pipeline and are not comparable with Kaggle's"
@@ -33,10 +33,9 @@ MIXTURES = 21  # graded points between the gold (all rows) and the sample (none)
 def is_synthetic_leaderboard(path: Path) -> bool:
     """Whether a leaderboard file is one of ours for synthetic data (every team named `synthetic-team-...`)."""
     try:
-        names = read_csv(path, usecols=["teamName"], dtype=str)["teamName"]
-    except (OSError, ValueError, pd.errors.ParserError):
+        return bool(load_leaderboard(path).attrs["synthetic"])
+    except LeaderboardError:
         return False
-    return len(names) > 0 and bool(names.str.startswith(SYNTHETIC_TEAM_PREFIX).all())
 
 
 def _aligned(gold: pd.DataFrame, sample: pd.DataFrame, id_column: str | None) -> pd.DataFrame | None:
