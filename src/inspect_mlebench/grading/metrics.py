@@ -1246,10 +1246,8 @@ METRICS: dict[str, Metric] = {
     # ranked / multi-label text predictions and the TPR-band weighted ROC area (see their block above)
     "map_at_k": Metric(map_at_k, best=1.0, kind="label"),
     "tpr_weighted_auc": Metric(tpr_weighted_auc, best=1.0),
-    # mean character edit distance of texts; micro-F1 of whitespace-separated tags (answers' vocabulary)
     # multi-label sets as whitespace-separated text (facebook-iii tags, imet attributes, plant-pathology-2021)
     "multilabel_micro_f1": Metric(multilabel_micro_f1, best=1.0, kind="label"),
-    # multilabel micro F1 of space-separated label sets
     # mean angle between (azimuth, zenith) directions, radians
     "mean_angular_error": Metric(mean_angular_error, best=0.0),
     # per-trip mean of the median and 95th percentile of haversine errors (metres), averaged over trips
