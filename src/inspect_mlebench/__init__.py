@@ -24,6 +24,7 @@ from inspect_mlebench.registry import (
 
 if TYPE_CHECKING:
     from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic, synthesize
+    from inspect_mlebench.external import aideml, external_agent
     from inspect_mlebench.grading.errors import InvalidSubmissionError
     from inspect_mlebench.grading.grader import grade, validate
     from inspect_mlebench.grading.report import CompetitionReport
@@ -48,6 +49,8 @@ _LAZY = {
     "mlebench_scorer": "inspect_mlebench.scorer",
     "mle_react": "inspect_mlebench.solvers.mle_react",
     "aide": "inspect_mlebench.solvers.aide",
+    "aideml": "inspect_mlebench.external",
+    "external_agent": "inspect_mlebench.external",
 }
 
 
@@ -68,7 +71,9 @@ __all__ = [
     "RegistryError",
     "__version__",
     "aide",
+    "aideml",
     "build_task",
+    "external_agent",
     "get_competition",
     "grade",
     "load_split",

@@ -6,6 +6,8 @@ objects it registers and nothing heavy (no pandas, scikit-learn or docker at imp
 
 from inspect_mlebench.baseline.model import BaselineModelAPI
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
+from inspect_mlebench.external.agent import external_agent
+from inspect_mlebench.external.aide_original import aideml
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
@@ -18,6 +20,8 @@ __all__ = [
     "BaselineModelAPI",
     "MlebenchDockerSandboxEnvironment",
     "aide",
+    "aideml",
+    "external_agent",
     "mle_react",
     "mlebench",
     "mlebench_demo",

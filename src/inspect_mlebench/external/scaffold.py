@@ -1,0 +1,183 @@
+"""Running a command-line agent (any scaffold) in the agent container, its model calls through Inspect's bridge.
+
+The scaffold sees MLE-bench as upstream's agents did: the instructions in /home/instructions.txt, the data,
+submission, code and logs directories and its time in environment variables, and the validator at
+$VALIDATOR_URL. Its OpenAI, Anthropic or Google client talks to the sandbox agent bridge on localhost, which
+answers with the eval's model, so tokens, cost and every call are in the Inspect log as for a native agent.
+
+The budget is enforced from outside: the command runs under `timeout`, which signals its whole process group at
+the time limit (less a margin for grading) and kills it after a grace period; whatever submission exists then is
+graded by the task's scorer.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from inspect_ai.agent import AgentState, sandbox_agent_bridge
+from inspect_ai.model import Model
+from inspect_ai.util import sandbox, store
+from pydantic import BaseModel
+
+from inspect_mlebench.external.wheels import PipInstall, install_in_sandbox
+from inspect_mlebench.solvers.budget import current_budget, format_duration
+from inspect_mlebench.solvers.context import sample_metadata
+
+BRIDGE_PORT = 13131
+BRIDGE_MODEL = "inspect"  # the model name a scaffold sends to reach the eval's model
+INSTRUCTIONS_FILE = "/home/instructions.txt"
+AGENT_LOG = "/home/logs/agent.log"
+STORE_KEY = "mlebench:external_agent"
+
+
+class ScaffoldSetupError(RuntimeError):
+    """The scaffold's setup (installation, files, setup command) failed; the message says which step and why."""
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What to install and run. `files` are written into the container before `setup` runs (path: content)."""
+
+    command: str
+    installs: tuple[PipInstall, ...] = ()
+    setup: str | None = None
+    files: Mapping[str, str | bytes] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str = "/home/code"
+    user: str | None = "nonroot"
+    pip: str = "/opt/venv/bin/pip"
+    stop_margin_s: float = 60.0
+    kill_grace_s: float = 30.0
+    setup_timeout_s: int = 1800
+    output_tail_chars: int = 20_000
+    port: int = BRIDGE_PORT
+    model_aliases: Mapping[str, str | Model] = field(default_factory=dict)
+
+
+class ScaffoldRun(BaseModel):
+    """What happened to the scaffold's process (kept in the sample store under `mlebench:external_agent`)."""
+
+    command: str
+    exit_code: int | None
+    stopped_at_time_limit: bool
+    time_given_s: float
+    elapsed_s: float
+    output_tail: str
+
+
+def bridge_env(port: int = BRIDGE_PORT) -> dict[str, str]:
+    """The variables that point the common LLM clients at the bridge (the keys are placeholders it ignores)."""
+    return {
+        "OPENAI_BASE_URL": f"http://localhost:{port}/v1",
+        "OPENAI_API_KEY": "inspect-bridge",
+        "ANTHROPIC_BASE_URL": f"http://localhost:{port}",
+        "ANTHROPIC_API_KEY": "inspect-bridge",
+        "GOOGLE_GEMINI_BASE_URL": f"http://localhost:{port}",
+        "GEMINI_API_KEY": "inspect-bridge",
+        "MLEBENCH_MODEL": BRIDGE_MODEL,
+        "NO_PROXY": "localhost,127.0.0.1",
+    }
+
+
+def mlebench_env(time_given_s: float) -> dict[str, str]:
+    """Upstream's variable names for the layout, so agents written for upstream's containers find their way."""
+    return {
+        "INSTRUCTIONS_FILE": INSTRUCTIONS_FILE,
+        "DATA_DIR": "/home/data",
+        "SUBMISSION_DIR": "/home/submission",
+        "CODE_DIR": "/home/code",
+        "LOGS_DIR": "/home/logs",
+        "TIME_LIMIT_SECS": str(int(time_given_s)),
+    }
+
+
+def task_text(state: AgentState) -> str:
+    """The sample's instructions: the first user message's text."""
+    for message in state.messages:
+        if message.role == "user":
+            return message.text
+    return ""
+
+
+async def _root_write(path: str, content: str | bytes, mode: str = "644") -> None:
+    """Write a file as root (the agent's home and /opt are root's; the agent user may lack rights there)."""
+    env = sandbox()
+    staged = f"/tmp/mlebench-stage-{uuid.uuid4().hex}"
+    await env.write_file(staged, content)
+    folder = path.rsplit("/", 1)[0] or "/"
+    script = 'mkdir -p "$1" && cp "$2" "$3" && chmod "$4" "$3" && rm -f "$2"'
+    result = await env.exec(["sh", "-c", script, "sh", folder, staged, path, mode], user="root", timeout=120)
+    if not result.success:
+        raise ScaffoldSetupError(f"could not write {path} in the sandbox: {result.stderr.strip()}")
+
+
+async def prepare(scaffold: Scaffold, instructions: str) -> None:
+    """Install the scaffold, write its files and the instructions, run its setup command (as root)."""
+    await _root_write(INSTRUCTIONS_FILE, instructions)
+    if scaffold.installs:
+        await install_in_sandbox(scaffold.installs, pip=scaffold.pip)
+    for path, content in scaffold.files.items():
+        await _root_write(path, content, mode="755")
+    if scaffold.setup:
+        result = await sandbox().exec(["bash", "-lc", scaffold.setup], user="root", timeout=scaffold.setup_timeout_s)
+        if not result.success:
+            tail = (result.stderr or result.stdout).strip()[-2000:]
+            raise ScaffoldSetupError(f"the scaffold's setup command failed (exit {result.returncode}): {tail}")
+
+
+_RUN = """\
+limit=$1 grace=$2 log=$3 tail_chars=$4 command=$5
+mkdir -p "$(dirname "$log")"
+timeout -s TERM -k "$grace" "$limit" bash -lc "$command" >"$log" 2>&1 </dev/null
+rc=$?
+tail -c "$tail_chars" "$log"
+exit $rc
+"""
+
+
+async def run_scaffold(state: AgentState, scaffold: Scaffold) -> tuple[AgentState, ScaffoldRun]:
+    """Prepare the scaffold, then run its command through the bridge until it exits or its time is up."""
+    started = time.monotonic()
+    metadata = sample_metadata()
+    await prepare(scaffold, task_text(state))
+
+    remaining = current_budget(metadata, started).remaining_s
+    time_given = 30 * 24 * 3600.0 if remaining is None else remaining - scaffold.stop_margin_s - scaffold.kill_grace_s
+    if time_given < 1:
+        raise ScaffoldSetupError(
+            f"no time left to start the scaffold after setup ({format_duration(remaining or 0)} left, "
+            f"stop margin {scaffold.stop_margin_s:.0f}s): give the task a longer time_limit_hours"
+        )
+    env = {**mlebench_env(time_given), **bridge_env(scaffold.port), **scaffold.env}
+    args = [str(int(time_given)), str(int(scaffold.kill_grace_s)), AGENT_LOG, str(scaffold.output_tail_chars)]
+    begun = time.monotonic()
+    async with sandbox_agent_bridge(state, port=scaffold.port, model_aliases=dict(scaffold.model_aliases)) as bridge:
+        result = await sandbox().exec(
+            ["bash", "-c", _RUN, "run", *args, scaffold.command],
+            cwd=scaffold.cwd,
+            user=scaffold.user,
+            env=env,
+            # the in-container `timeout` stops it first; this only guards against a wedged exec
+            timeout=int(time_given + scaffold.kill_grace_s + 120),
+            timeout_retry=False,
+            concurrency=False,
+        )
+    run = ScaffoldRun(
+        command=scaffold.command,
+        exit_code=result.returncode,
+        stopped_at_time_limit=result.returncode in (124, 137),
+        time_given_s=time_given,
+        elapsed_s=time.monotonic() - begun,
+        output_tail=(result.stdout + result.stderr)[-scaffold.output_tail_chars :],
+    )
+    store().set(STORE_KEY, run.model_dump())
+    return bridge.state, run
+
+
+def split_command(command: str | Sequence[str]) -> str:
+    """A command given as a list (as `-S command=[...]` may pass it) becomes one shell-quoted line."""
+    return command if isinstance(command, str) else shlex.join(command)
