@@ -140,4 +140,4 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
     )
     assert done_again
     assert len(list((tmp_path / "attempts").iterdir())) == 2
-    assert {log.location for log in logs_again} == {log.location for log in logs}
+    assert {log.location.rsplit("/", 1)[-1] for log in logs_again} == {log.location.rsplit("/", 1)[-1] for log in logs}

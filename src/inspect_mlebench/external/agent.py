@@ -13,7 +13,13 @@ from pathlib import Path
 from inspect_ai.agent import Agent, AgentState, agent
 from inspect_ai.model import ChatMessageAssistant
 
-from inspect_mlebench.external.scaffold import Scaffold, ScaffoldRun, run_scaffold, split_command
+from inspect_mlebench.external.scaffold import (
+    Scaffold,
+    ScaffoldRun,
+    require_bridge_clients,
+    run_scaffold,
+    split_command,
+)
 from inspect_mlebench.external.wheels import PipInstall
 from inspect_mlebench.solvers.budget import format_duration
 
@@ -93,6 +99,7 @@ def external_agent(
       model_aliases: Model names the agent sends -> Inspect model specs (e.g. a cheaper model for a sub-step);
         every other name gets the eval's model.
     """
+    require_bridge_clients()
     installs: list[PipInstall] = []
     if reqs := _requirements(requirements):
         installs.append(PipInstall(reqs))

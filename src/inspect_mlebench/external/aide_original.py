@@ -25,7 +25,7 @@ from inspect_ai.model import get_model
 from inspect_ai.util import sandbox, store
 
 from inspect_mlebench.external.agent import outcome_message
-from inspect_mlebench.external.scaffold import BRIDGE_MODEL, Scaffold, run_scaffold, task_text
+from inspect_mlebench.external.scaffold import BRIDGE_MODEL, Scaffold, require_bridge_clients, run_scaffold, task_text
 from inspect_mlebench.external.wheels import PipInstall
 
 AIDEML_VERSION = "0.2.2"
@@ -162,6 +162,7 @@ def aideml(
       kill_grace_s: Seconds between SIGTERM and SIGKILL.
       python: The image's Python, into whose environment aideml is installed (its scripts need the ML stack).
     """
+    require_bridge_clients()
     arguments = aideml_arguments(
         steps=int(steps),
         exec_timeout_s=int(exec_timeout_s),

@@ -12,6 +12,7 @@ graded by the task's scorer.
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 import time
 import uuid
@@ -32,6 +33,20 @@ BRIDGE_MODEL = "inspect"  # the model name a scaffold sends to reach the eval's 
 INSTRUCTIONS_FILE = "/home/instructions.txt"
 AGENT_LOG = "/home/logs/agent.log"
 STORE_KEY = "mlebench:external_agent"
+
+
+class BridgeClientsMissingError(RuntimeError):
+    """The host lacks the API client packages Inspect's agent bridge needs."""
+
+
+def require_bridge_clients() -> None:
+    """Fail before any sample starts when Inspect's bridge could not translate the agent's calls on this host."""
+    missing = [name for name in ("openai", "anthropic") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BridgeClientsMissingError(
+            f"external agents need {' and '.join(missing)} on this host for Inspect's agent bridge; "
+            "run `pip install 'inspect-mlebench[external]'`"
+        )
 
 
 class ScaffoldSetupError(RuntimeError):
