@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from inspect_ai import Task, eval, eval_set
 from inspect_ai.dataset import Sample
-from inspect_ai.log import EvalLog
+from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.scorer import includes
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
@@ -121,7 +121,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
     )
     assert done, [(log.eval.task, log.status, log.error) for log in logs]
     assert len(list((tmp_path / "attempts").iterdir())) == 2  # failed once, retried once
-    mle = _by_task(logs)["mlebench"]
+    mle = read_eval_log(_by_task(logs)["mlebench"].location)  # eval_set returns headers only
     assert mle.samples
     sample = mle.samples[0]
     run = sample.store[RUN_KEY]
