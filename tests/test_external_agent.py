@@ -111,7 +111,7 @@ def test_wheel_downloads_are_cached_per_requirement_set(tmp_path: Path, monkeypa
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
     monkeypatch.setattr(wheels_module, "wheel_cache_dir", lambda: tmp_path)
-    monkeypatch.setattr(wheels_module.subprocess, "run", fake_pip)
+    monkeypatch.setattr(subprocess, "run", fake_pip)
     install = PipInstall(("demo==1.0",), no_deps=True)
     first = wheels_module.download(install)
     second = wheels_module.download(install)
@@ -127,7 +127,7 @@ def test_a_failed_wheel_download_says_what_and_why(tmp_path: Path, monkeypatch: 
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found for nosuchpkg\n")
 
     monkeypatch.setattr(wheels_module, "wheel_cache_dir", lambda: tmp_path)
-    monkeypatch.setattr(wheels_module.subprocess, "run", failing_pip)
+    monkeypatch.setattr(subprocess, "run", failing_pip)
     with pytest.raises(ScaffoldInstallError, match="nosuchpkg failed: ERROR: No matching distribution"):
         wheels_module.download(PipInstall(("nosuchpkg",)))
 
@@ -166,6 +166,6 @@ def test_missing_bridge_clients_fail_before_any_sample(monkeypatch: pytest.Monke
     from inspect_mlebench.external import scaffold
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(scaffold.importlib.util, "find_spec", lambda name: None if name == "openai" else real(name))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "openai" else real(name))
     with pytest.raises(scaffold.BridgeClientsMissingError, match=r"need openai on this host.*\[external\]"):
         external_agent(command="run")

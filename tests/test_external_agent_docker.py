@@ -125,7 +125,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
     assert mle.samples
     sample = mle.samples[0]
     run = sample.store[RUN_KEY]
-    assert run["stopped_at_time_limit"], run
+    assert run["stopped_at_time_limit"], run["output_tail"]
     assert '"valid": true' in run["output_tail"], run["output_tail"]
     assert "model: DONE" in run["output_tail"]
     assert run["elapsed_s"] < run["time_given_s"] + 5 + 30

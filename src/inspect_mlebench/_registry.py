@@ -8,6 +8,7 @@ from inspect_mlebench.baseline.model import BaselineModelAPI
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.external.agent import external_agent
 from inspect_mlebench.external.aide_original import aideml
+from inspect_mlebench.external.coding_agents import claude_code, codex_cli
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
@@ -21,6 +22,8 @@ __all__ = [
     "MlebenchDockerSandboxEnvironment",
     "aide",
     "aideml",
+    "claude_code",
+    "codex_cli",
     "external_agent",
     "mle_react",
     "mlebench",

@@ -118,7 +118,7 @@ def task_text(state: AgentState) -> str:
     return ""
 
 
-async def _root_write(path: str, content: str | bytes, mode: str = "644") -> None:
+async def root_write(path: str, content: str | bytes, mode: str = "644") -> None:
     """Write a file as root (the agent's home and /opt are root's; the agent user may lack rights there)."""
     env = sandbox()
     staged = f"/tmp/mlebench-stage-{uuid.uuid4().hex}"
@@ -132,11 +132,11 @@ async def _root_write(path: str, content: str | bytes, mode: str = "644") -> Non
 
 async def prepare(scaffold: Scaffold, instructions: str) -> None:
     """Install the scaffold, write its files and the instructions, run its setup command (as root)."""
-    await _root_write(INSTRUCTIONS_FILE, instructions)
+    await root_write(INSTRUCTIONS_FILE, instructions)
     if scaffold.installs:
         await install_in_sandbox(scaffold.installs, pip=scaffold.pip)
     for path, content in scaffold.files.items():
-        await _root_write(path, content, mode="755")
+        await root_write(path, content, mode="755")
     if scaffold.setup:
         result = await sandbox().exec(["bash", "-lc", scaffold.setup], user="root", timeout=scaffold.setup_timeout_s)
         if not result.success:
