@@ -4,7 +4,9 @@ Stateless (it reads what to do from the request), so Inspect's model memoisation
 - the original AIDE (aideml): a draft prompt whose Memory holds no result yet gets a working baseline script, one
   with a result gets a crashing script (a misspelt column); a debug prompt gets the fix, an improve prompt a better
   rule; a `submit_review` call is answered from the `Validation metric:` line and any traceback in the output;
-- `tiny_cli_agent.py`: the instructions get `RULE: cryo`, the validator's verdict gets `DONE`.
+- `tiny_cli_agent.py`: the instructions get `RULE: cryo`, the validator's verdict gets `DONE`;
+- Claude Code and Codex CLI (their shell tool is offered): one shell call that writes and validates a submission,
+  then, once a tool result is in the conversation, `DONE`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, modelapi
+from inspect_ai.model import ChatMessage, ChatMessageTool, GenerateConfig, ModelOutput, modelapi
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from inspect_mlebench.baseline.scripted import ScriptedModelAPI, declare_model_info
@@ -66,6 +68,28 @@ IMPROVED = (
     '    return row["CryoSleep"] == "True" or (starboard and spend(row) < 250)\n',
 )
 
+# What a coding agent's one shell call runs: a rule-based submission, then the validator's verdict.
+CODING_AGENT_SCRIPT = """\
+python3 - <<'PY'
+import csv
+with open('/home/data/test.csv', newline='') as f:
+    rows = list(csv.DictReader(f))
+with open('/home/submission/submission.csv', 'w', newline='') as f:
+    out = csv.writer(f)
+    out.writerow(['PassengerId', 'Transported'])
+    for row in rows:
+        out.writerow([row['PassengerId'], row['CryoSleep'] == 'True'])
+PY
+/home/validate_submission.sh /home/submission/submission.csv
+"""
+# shell tool name -> its arguments, for the names Claude Code and Codex CLI's versions use
+_SHELL_CALLS: dict[str, dict[str, Any]] = {
+    "Bash": {"command": CODING_AGENT_SCRIPT, "description": "Write and validate a submission"},
+    "exec_command": {"cmd": CODING_AGENT_SCRIPT},
+    "shell_command": {"command": CODING_AGENT_SCRIPT},
+    "shell": {"command": ["bash", "-lc", CODING_AGENT_SCRIPT]},
+}
+
 _METRIC = re.compile(r"Validation metric:\s*([-+0-9.eE]+)")
 
 
@@ -90,8 +114,15 @@ class ScriptedBridgeModel(ScriptedModelAPI):
         self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
     ) -> ModelOutput:
         prompt = "\n".join(m.text for m in input)
-        if any(t.name == "submit_review" for t in tools):
+        names = {t.name for t in tools}
+        shell = next((name for name in _SHELL_CALLS if name in names), None)
+        if "submit_review" in names:
             output = ModelOutput.for_tool_call(self.model_name, "submit_review", self._review(prompt))
+        elif shell is not None:
+            if any(isinstance(m, ChatMessageTool) for m in input):
+                output = ModelOutput.from_content(self.model_name, "DONE")
+            else:
+                output = ModelOutput.for_tool_call(self.model_name, shell, _SHELL_CALLS[shell])
         else:
             output = ModelOutput.from_content(self.model_name, self._reply(prompt))
         return self.with_usage(input, output)

@@ -133,30 +133,36 @@ def test_a_failed_wheel_download_says_what_and_why(tmp_path: Path, monkeypatch: 
 
 
 @solver
-def _fails_first_time(attempts: Path) -> Solver:
+def _fails_first_time(attempts: Path, failing: str = "1") -> Solver:
+    """Counts its runs per sample in `attempts`; sample `failing` raises on its first run."""
+
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         attempts.mkdir(exist_ok=True)
-        count = len(list(attempts.iterdir()))
-        (attempts / str(count)).touch()
-        if count == 0:
+        count = len(list(attempts.glob(f"{state.sample_id}-*")))
+        (attempts / f"{state.sample_id}-{count}").touch()
+        if count == 0 and str(state.sample_id) == failing:
             raise RuntimeError("a transient failure (the first attempt always fails)")
         return await generate(state)
 
     return solve
 
 
-def test_eval_set_retries_a_failed_sample_and_resumes_without_rerunning(tmp_path: Path) -> None:
+def test_eval_set_retries_only_the_failed_sample_and_resumes_without_rerunning(tmp_path: Path) -> None:
     attempts = tmp_path / "attempts"
     steady = Task(dataset=[Sample(input="hi", target="")], scorer=includes(), name="steady")
-    flaky = Task(dataset=[Sample(input="hi", target="")], solver=_fails_first_time(attempts), scorer=includes())
+    flaky = Task(
+        dataset=[Sample(id=1, input="hi", target=""), Sample(id=2, input="hi", target="")],
+        solver=_fails_first_time(attempts),
+        scorer=includes(),
+    )
     args: dict[str, Any] = {"log_dir": str(tmp_path / "logs"), "model": "bridge_scripted/local", "display": "none"}
     done, logs = eval_set([steady, flaky], retry_attempts=2, retry_wait=0.1, **args)
     assert done
     assert all(log.status == "success" for log in logs)
-    assert len(list(attempts.iterdir())) == 2
+    assert sorted(p.name for p in attempts.iterdir()) == ["1-0", "1-1", "2-0"]  # sample 2 was not run again
     done_again, logs_again = eval_set([steady, flaky], retry_attempts=2, retry_wait=0.1, **args)
     assert done_again
-    assert len(list(attempts.iterdir())) == 2  # nothing ran again
+    assert len(list(attempts.iterdir())) == 3  # nothing ran again
     assert {log.location.rsplit("/", 1)[-1] for log in logs_again} == {log.location.rsplit("/", 1)[-1] for log in logs}
 
 

@@ -84,7 +84,7 @@ def _fails_first_time(attempts: Path) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         attempts.mkdir(exist_ok=True)
         count = len(list(attempts.iterdir()))
-        (attempts / str(count)).touch()
+        (attempts / str(count)).touch()  # one sample: the count is its attempts
         if count == 0:
             raise RuntimeError("a transient failure (the first attempt always fails)")
         return await generate(state)
@@ -114,7 +114,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
         stop_margin_s=15,
         kill_grace_s=5,
     )
-    tasks = [synthetic_task(time_limit_hours=0.025, solver=agent), _local_task(tmp_path / "attempts")]
+    tasks = [synthetic_task(time_limit_hours=0.04, solver=agent), _local_task(tmp_path / "attempts")]
     log_dir = str(tmp_path / "set")
     done, logs = eval_set(
         tasks, log_dir=log_dir, model="bridge_scripted/agent", retry_attempts=2, retry_wait=0.1, display="none"
@@ -124,6 +124,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
     mle = read_eval_log(_by_task(logs)["mlebench"].location)  # eval_set returns headers only
     assert mle.samples
     sample = mle.samples[0]
+    assert sample.error is None, sample.error
     run = sample.store[RUN_KEY]
     assert run["stopped_at_time_limit"], run["output_tail"]
     assert '"valid": true' in run["output_tail"], run["output_tail"]

@@ -144,6 +144,16 @@ async def prepare(scaffold: Scaffold, instructions: str) -> None:
             raise ScaffoldSetupError(f"the scaffold's setup command failed (exit {result.returncode}): {tail}")
 
 
+_WAIT_FOR_BRIDGE = """\
+# the bridge's proxy starts in the background: an agent that calls the model at once must find it listening
+for _ in $(seq 1 240); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exit 0
+  sleep 0.5
+done
+echo "the model bridge did not start listening on port $1 within 120s" >&2
+exit 1
+"""
+
 _RUN = """\
 limit=$1 grace=$2 log=$3 tail_chars=$4 command=$5
 mkdir -p "$(dirname "$log")"
@@ -159,18 +169,23 @@ async def run_scaffold(state: AgentState, scaffold: Scaffold) -> tuple[AgentStat
     started = time.monotonic()
     metadata = sample_metadata()
     await prepare(scaffold, task_text(state))
-
-    remaining = current_budget(metadata, started).remaining_s
-    time_given = 30 * 24 * 3600.0 if remaining is None else remaining - scaffold.stop_margin_s - scaffold.kill_grace_s
-    if time_given < 1:
-        raise ScaffoldSetupError(
-            f"no time left to start the scaffold after setup ({format_duration(remaining or 0)} left, "
-            f"stop margin {scaffold.stop_margin_s:.0f}s): give the task a longer time_limit_hours"
-        )
-    env = {**mlebench_env(time_given), **bridge_env(scaffold.port), **scaffold.env}
-    args = [str(int(time_given)), str(int(scaffold.kill_grace_s)), AGENT_LOG, str(scaffold.output_tail_chars)]
-    begun = time.monotonic()
     async with sandbox_agent_bridge(state, port=scaffold.port, model_aliases=dict(scaffold.model_aliases)) as bridge:
+        ready = await sandbox().exec(["bash", "-c", _WAIT_FOR_BRIDGE, "wait", str(scaffold.port)], timeout=180)
+        if not ready.success:
+            raise ScaffoldSetupError(ready.stderr.strip() or "the model bridge did not start")
+        # the time left now, after installation and the bridge's start, less the margin and the kill grace
+        remaining = current_budget(metadata, started).remaining_s
+        reserve = scaffold.stop_margin_s + scaffold.kill_grace_s
+        time_given = 30 * 24 * 3600.0 if remaining is None else remaining - reserve
+        if time_given < 1:
+            raise ScaffoldSetupError(
+                f"no time left to start the scaffold after setup ({format_duration(remaining or 0)} left, "
+                f"stop margin {scaffold.stop_margin_s:.0f}s): give the task a longer time_limit_hours"
+            )
+        env = {**mlebench_env(time_given), **bridge_env(scaffold.port), **scaffold.env}
+        args = [str(int(time_given)), str(int(scaffold.kill_grace_s)), AGENT_LOG, str(scaffold.output_tail_chars)]
+        begun = time.monotonic()
+        store().set(STORE_KEY, {"command": scaffold.command, "time_given_s": time_given, "running": True})
         result = await sandbox().exec(
             ["bash", "-c", _RUN, "run", *args, scaffold.command],
             cwd=scaffold.cwd,
