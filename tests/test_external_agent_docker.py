@@ -117,7 +117,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
     tasks = [synthetic_task(time_limit_hours=0.04, solver=agent), _local_task(tmp_path / "attempts")]
     log_dir = str(tmp_path / "set")
     done, logs = eval_set(
-        tasks, log_dir=log_dir, model="bridge_scripted/agent", retry_attempts=2, retry_wait=0.1, display="none"
+        tasks, log_dir=log_dir, model="bridge_scripted/agent", retry_attempts=1, retry_wait=0.1, display="none"
     )
     assert done, [(log.eval.task, log.status, log.error) for log in logs]
     assert len(list((tmp_path / "attempts").iterdir())) == 2  # failed once, retried once
@@ -137,7 +137,7 @@ def test_command_line_agent_in_an_eval_set(synthetic_task: Callable[..., Task], 
 
     # the same set again: everything is complete, nothing runs
     done_again, logs_again = eval_set(
-        tasks, log_dir=log_dir, model="bridge_scripted/agent", retry_attempts=2, retry_wait=0.1, display="none"
+        tasks, log_dir=log_dir, model="bridge_scripted/agent", retry_attempts=1, retry_wait=0.1, display="none"
     )
     assert done_again
     assert len(list((tmp_path / "attempts").iterdir())) == 2

@@ -61,13 +61,22 @@ def registry_url() -> str:
     return (os.environ.get("NPM_CONFIG_REGISTRY") or DEFAULT_REGISTRY).rstrip("/")
 
 
+def _reason(err: httpx.HTTPError) -> str:
+    """One line: the HTTP status, or the transport error."""
+    if isinstance(err, httpx.HTTPStatusError):
+        return f"HTTP {err.response.status_code}"
+    return f"{type(err).__name__}: {err}".splitlines()[0]
+
+
 def _get_json(client: httpx.Client, url: str, what: str) -> dict[str, object]:
     try:
         response = client.get(url)
         response.raise_for_status()
     except httpx.HTTPError as err:
-        raise NpmBinaryError(f"cannot read {what} from {url}: {err}; check that this host reaches the npm registry "
-                             "(set NPM_CONFIG_REGISTRY for a mirror)") from err  # fmt: skip
+        raise NpmBinaryError(
+            f"cannot read {what} from {url}: {_reason(err)}; check that this host reaches the npm registry "
+            "(set NPM_CONFIG_REGISTRY for a mirror)"
+        ) from err
     data = response.json()
     if not isinstance(data, dict):
         raise NpmBinaryError(f"unexpected answer for {what} from {url}")
@@ -116,7 +125,7 @@ def fetch_binary(binary: NpmBinary, version: str = "latest") -> tuple[Path, str]
                 response = client.get(dist["tarball"])
                 response.raise_for_status()
             except httpx.HTTPError as err:
-                raise NpmBinaryError(f"{what}: downloading {dist['tarball']} failed: {err}") from err
+                raise NpmBinaryError(f"{what}: downloading {dist['tarball']} failed: {_reason(err)}") from err
             if isinstance(dist.get("integrity"), str):
                 _check_integrity(response.content, dist["integrity"], what)
             with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
