@@ -158,9 +158,10 @@ _RUN = """\
 limit=$1 grace=$2 log=$3 tail_chars=$4 command=$5
 mkdir -p "$(dirname "$log")"
 timeout -s TERM -k "$grace" "$limit" bash -lc "$command" >"$log" 2>&1 </dev/null
-rc=$?
+# the status goes on the first line, not into this script's exit status: Inspect reads an exec's 124 as its own
+# timeout and raises instead of returning the result
+printf 'exit_code=%s\n' "$?"
 tail -c "$tail_chars" "$log"
-exit $rc
 """
 
 
@@ -196,13 +197,16 @@ async def run_scaffold(state: AgentState, scaffold: Scaffold) -> tuple[AgentStat
             timeout_retry=False,
             concurrency=False,
         )
+    status, _, output = result.stdout.partition("\n")
+    code = status.removeprefix("exit_code=")
+    exit_code = int(code) if result.success and code.isdigit() else None
     run = ScaffoldRun(
         command=scaffold.command,
-        exit_code=result.returncode,
-        stopped_at_time_limit=result.returncode in (124, 137),
+        exit_code=exit_code,
+        stopped_at_time_limit=exit_code in (124, 137),  # timeout's TERM, or the KILL after the grace period
         time_given_s=time_given,
         elapsed_s=time.monotonic() - begun,
-        output_tail=(result.stdout + result.stderr)[-scaffold.output_tail_chars :],
+        output_tail=(output + result.stderr)[-scaffold.output_tail_chars :],
     )
     store().set(STORE_KEY, run.model_dump())
     return bridge.state, run
