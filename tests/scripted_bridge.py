@@ -70,6 +70,7 @@ IMPROVED = (
 
 # What a coding agent's one shell call runs: a rule-based submission, then the validator's verdict.
 CODING_AGENT_SCRIPT = """\
+echo "cwd=$(pwd) user=$(id -un)"
 python3 - <<'PY'
 import csv
 with open('/home/data/test.csv', newline='') as f:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from inspect_ai import Task, eval
+from inspect_ai.log import resolve_sample_attachments
 
 from inspect_mlebench.external import claude_code, codex_cli
 from inspect_mlebench.external.coding_agents import STORE_KEY
@@ -38,4 +39,8 @@ def test_coding_agent_writes_a_graded_submission(
     [score] = (sample.scores or {}).values()
     assert isinstance(score.value, dict)
     assert score.value["valid_submission"] == 1, score.explanation
-    assert [e for e in sample.events if e.event == "model"], "no model call reached the log"
+    calls = [e for e in resolve_sample_attachments(sample).events if e.event == "model"]
+    assert len(calls) >= 2, "the shell call and the answer after it should both be in the log"
+    # the shell call ran in the sandbox as nonroot in /home/code, and the validator accepted its submission
+    results = [m.text for m in calls[-1].input if m.role == "tool"]
+    assert any("cwd=/home/code user=nonroot" in r and '"valid": true' in r for r in results), results
