@@ -28,7 +28,7 @@ from inspect_mlebench.registry import (
     competitions,
     get_competition,
 )
-from inspect_mlebench.sandbox.compose import VALIDATOR_COMPETITIONS_DIR
+from inspect_mlebench.sandbox.layout import VALIDATOR_COMPETITIONS_DIR
 from inspect_mlebench.task import build_task
 
 CID = "toy-house-prices"

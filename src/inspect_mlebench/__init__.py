@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from inspect_mlebench._version import __version__
+from inspect_mlebench.errors import CompetitionNotPreparedError, MLEBenchError
 from inspect_mlebench.registry import (
     SPLIT_ALIASES,
     Competition,
@@ -60,10 +61,12 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "SPLIT_ALIASES",
     "Competition",
+    "CompetitionNotPreparedError",
     "CompetitionReport",
     "GradingSpec",
     "InvalidSubmissionError",
     "KnownIssue",
+    "MLEBenchError",
     "PreparationError",
     "RegistryError",
     "__version__",

@@ -11,6 +11,7 @@ import click
 from inspect_mlebench._version import __version__
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODES, check_mode
 from inspect_mlebench.registry import RegistryError
+from inspect_mlebench.sandbox.layout import BRIDGE_PORT, VALIDATOR_PORT
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -389,7 +390,9 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
 @click.option("-c", "--competition", "competition_id", required=True, help="The one competition this validator serves.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Data dir holding its answers.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (keep loopback in the sandbox).")
-@click.option("--port", default=5000, show_default=True, help="Listen port (never 13131, the agent bridge's).")
+@click.option(
+    "--port", default=VALIDATOR_PORT, show_default=True, help=f"Listen port (never {BRIDGE_PORT}, the agent bridge's)."
+)
 @click.option(
     "--max-bytes", default=1 << 30, show_default=True, help="Largest upload accepted; larger ones get HTTP 413."
 )

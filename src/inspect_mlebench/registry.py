@@ -26,7 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.resources import task_configs_dir
+from inspect_mlebench.util import first_line
 
 Complexity = Literal["low", "medium", "high", "dev"]
 Direction = Literal["higher", "lower"]
@@ -380,7 +382,7 @@ class Competition(_Strict):
         )
 
 
-class RegistryError(ValueError):
+class RegistryError(MLEBenchError, ValueError):
     """A config or split file is invalid, or a name is unknown. The message is one line and names the fix."""
 
 
@@ -408,7 +410,7 @@ def load_competition_file(path: Path) -> Competition:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except yaml.YAMLError as err:
-        raise RegistryError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from err
+        raise RegistryError(f"{path}: not valid YAML: {first_line(err)}") from err
     if not isinstance(raw, dict):
         raise RegistryError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
     try:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.metrics import seed_rates, sem
 
 REPORT_FORMATS = ("md", "csv", "json")
@@ -33,7 +34,7 @@ RATE_KEYS = (
 )
 
 
-class ReportError(ValueError):
+class ReportError(MLEBenchError, ValueError):
     """No usable log among the inputs, or an output that cannot be written."""
 
 
