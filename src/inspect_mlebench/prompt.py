@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.config import Competition
 from inspect_mlebench.util import format_duration
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.metrics import seed_rates, sem
+from inspect_mlebench.scoring.medal_metrics import seed_rates, sem
 
 REPORT_FORMATS = ("md", "csv", "json")
 RATE_KEYS = (

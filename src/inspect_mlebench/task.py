@@ -25,12 +25,7 @@ from inspect_ai.solver import Solver
 from inspect_ai.util import SandboxEnvironmentSpec
 
 from inspect_mlebench._version import UPSTREAM_COMMIT, __version__
-from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
-from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODE_KEY, GradingMode, check_mode
-from inspect_mlebench.metrics import mlebench_seeds
-from inspect_mlebench.prompt import Setting, instructions
-from inspect_mlebench.registry import (
+from inspect_mlebench.config import (
     Competition,
     RegistryError,
     add_competitions_dir,
@@ -38,9 +33,14 @@ from inspect_mlebench.registry import (
     get_competition,
     load_split,
 )
+from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODE_KEY, GradingMode, check_mode
+from inspect_mlebench.prompt import Setting, instructions
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
 from inspect_mlebench.sandbox.provider import GPU_COUNT_KEY, UNPREPARED_KEY
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
 from inspect_mlebench.solvers.context import publish_metadata
 

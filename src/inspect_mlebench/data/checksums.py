@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspect_mlebench.config import Competition
 from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.registry import Competition
 from inspect_mlebench.util import atomic_write
 
 logger = logging.getLogger(__name__)

@@ -223,7 +223,7 @@ def rules_url(competition_id: str) -> str:
 
 def _rules_unavailable(competition_id: str) -> bool:
     """Whether the registry records that Kaggle no longer lets new users accept this competition's rules."""
-    from inspect_mlebench.registry import competitions
+    from inspect_mlebench.config import competitions
 
     comp = competitions().get(competition_id)
     return comp is not None and any(issue.kind == "rules_unavailable" for issue in comp.known_issues)

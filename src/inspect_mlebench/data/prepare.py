@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
+from inspect_mlebench.config import Competition, get_competition
+from inspect_mlebench.config.references import resolve
 from inspect_mlebench.data.paths import competition_dir
 from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.references import resolve
-from inspect_mlebench.registry import Competition, get_competition
 from inspect_mlebench.util import first_line
 
 PreparerFn = Callable[[Path, Path, Path], None]

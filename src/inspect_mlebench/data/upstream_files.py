@@ -26,9 +26,9 @@ from typing import BinaryIO, NoReturn
 from platformdirs import user_cache_dir
 
 from inspect_mlebench._version import UPSTREAM_COMMIT, __version__
+from inspect_mlebench.config import Competition
 from inspect_mlebench.data.paths import leaderboard_path
 from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.registry import Competition
 from inspect_mlebench.util import atomic_write, one_line
 
 logger = logging.getLogger(__name__)

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.config import Competition, GradingSpec, get_competition
+from inspect_mlebench.config.references import resolve
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.errors import CompetitionNotPreparedError
 from inspect_mlebench.grading import checks
@@ -27,8 +29,6 @@ from inspect_mlebench.grading.leaderboard import SYNTHETIC_NOTE, LeaderboardErro
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context, lenient
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
-from inspect_mlebench.references import resolve
-from inspect_mlebench.registry import Competition, GradingSpec, get_competition
 from inspect_mlebench.tables import read_column_as_text, read_csv
 from inspect_mlebench.util import first_line
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.config import get_competition
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.grading.leaderboard import (
     SYNTHETIC_TEAM_PREFIX,
     LeaderboardError,
     load_leaderboard,
 )
-from inspect_mlebench.registry import get_competition
 from inspect_mlebench.tables import read_csv
 from inspect_mlebench.util import atomic_write
 

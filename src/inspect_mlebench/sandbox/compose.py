@@ -24,9 +24,9 @@ import yaml
 from platformdirs import user_cache_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inspect_mlebench.config import COMPETITIONS_DIR_ENV, Competition, competition_origin
 from inspect_mlebench.data.paths import private_dir, public_dir, resolve_data_dir
 from inspect_mlebench.grading.leniency import GradingMode
-from inspect_mlebench.registry import COMPETITIONS_DIR_ENV, Competition, competition_origin
 from inspect_mlebench.sandbox.layout import (
     AGENT_SERVICE,
     BRIDGE_PORT,

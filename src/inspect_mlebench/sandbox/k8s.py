@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from platformdirs import user_cache_dir
 
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.config import Competition
 from inspect_mlebench.sandbox.compose import (
     THREAD_ENV_VARS,
     SandboxOptions,

@@ -44,7 +44,7 @@ from inspect_mlebench.sandbox.layout import BRIDGE_PORT, VALIDATOR_PORT
 from inspect_mlebench.util import one_line
 
 if TYPE_CHECKING:
-    from inspect_mlebench.registry import Competition
+    from inspect_mlebench.config import Competition
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = VALIDATOR_PORT
@@ -592,13 +592,13 @@ def create_server(
     Loading before binding means a listening validator is a ready one: `/health` never answers before the first
     validation could be fast.
     """
+    from inspect_mlebench.config import RegistryError, get_competition
     from inspect_mlebench.errors import CompetitionNotPreparedError
     from inspect_mlebench.grading.grader import (
         answers_path,
         graded_answer_columns,
         load_answers,
     )
-    from inspect_mlebench.registry import RegistryError, get_competition
 
     check_port(port)
     if max_bytes < 1:
@@ -644,7 +644,7 @@ def warm_grading(comp: Competition) -> None:
     import scipy.stats  # noqa: F401
     import sklearn.metrics  # noqa: F401
 
-    from inspect_mlebench.references import resolve
+    from inspect_mlebench.config.references import resolve
 
     if comp.grading.grader is not None:
         resolve(comp.grading.grader, "grading.grader")

@@ -52,7 +52,7 @@ from inspect_mlebench.solvers.budget import (
 )
 from inspect_mlebench.solvers.context import sample_metadata
 from inspect_mlebench.solvers.snapshots import SELECTION_POLICIES, SubmissionKeeper
-from inspect_mlebench.tools import (
+from inspect_mlebench.solvers.tools import (
     ToolContext,
     bash,
     job_kill,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from inspect_mlebench.errors import MLEBenchError
 
 if TYPE_CHECKING:  # the registry calls into this module while it loads, so no runtime import of it here
-    from inspect_mlebench.registry import Competition, FunctionCall
+    from inspect_mlebench.config import Competition, FunctionCall
 
 # positional parameters each kind of reference is called with, before the config's keyword arguments
 ROLES: dict[str, tuple[str, ...]] = {
