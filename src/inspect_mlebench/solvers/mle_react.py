@@ -201,7 +201,7 @@ def mle_react(
     instructions: str | None = None,
     model: str | Model | None = None,
 ) -> Agent:
-    """ReAct agent for a long MLE-bench budget (see the module docstring and the README's mle_react section).
+    """ReAct agent for a long MLE-bench budget (see the module docstring and docs/agents.md).
 
     Args:
       command_timeout: Cap in seconds for one bash/python call (always also clamped to the time left).
