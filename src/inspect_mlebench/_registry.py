@@ -9,9 +9,9 @@ from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.external.agent import external_agent
 from inspect_mlebench.external.aide_original import aideml
 from inspect_mlebench.external.coding_agents import claude_code, codex_cli
-from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.aide import aide
 from inspect_mlebench.solvers.mle_react import mle_react
 from inspect_mlebench.task import mlebench, mlebench_demo, mlebench_lite

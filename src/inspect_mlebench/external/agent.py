@@ -13,6 +13,7 @@ from pathlib import Path
 from inspect_ai.agent import Agent, AgentState, agent
 from inspect_ai.model import ChatMessageAssistant
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.external.scaffold import (
     Scaffold,
     ScaffoldRun,
@@ -21,10 +22,11 @@ from inspect_mlebench.external.scaffold import (
     split_command,
 )
 from inspect_mlebench.external.wheels import PipInstall
-from inspect_mlebench.solvers.budget import format_duration
+from inspect_mlebench.sandbox.layout import BRIDGE_PORT, CODE_DIR
+from inspect_mlebench.util import format_duration
 
 
-class ExternalAgentConfigError(ValueError):
+class ExternalAgentConfigError(MLEBenchError, ValueError):
     """A parameter of `external_agent` is invalid; the message is one line and says what to pass instead."""
 
 
@@ -66,11 +68,11 @@ def external_agent(
     setup: str | None = None,
     files: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
-    cwd: str = "/home/code",
+    cwd: str = CODE_DIR,
     user: str | None = "nonroot",
     stop_margin_s: float = 60.0,
     kill_grace_s: float = 30.0,
-    port: int = 13131,
+    port: int = BRIDGE_PORT,
     model_aliases: dict[str, str] | None = None,
 ) -> Agent:
     """Run a command-line agent in the agent container, its LLM calls answered by the eval's model.

@@ -27,6 +27,7 @@ from inspect_ai.util import sandbox, store
 from inspect_mlebench.external.agent import outcome_message
 from inspect_mlebench.external.scaffold import BRIDGE_MODEL, Scaffold, require_bridge_clients, run_scaffold, task_text
 from inspect_mlebench.external.wheels import PipInstall
+from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_PATH
 
 AIDEML_VERSION = "0.2.2"
 # What aideml's code imports (its `aide` package, less the web UI), at the versions aideml pins where it pins them.
@@ -52,9 +53,9 @@ AIDEML_RUNTIME = (
 FEEDBACK_MODEL = "inspect-feedback"  # the name aideml's feedback calls use; the bridge maps it to the role
 RUNNER_PATH = "/opt/mlebench-aideml/run.py"
 TASK_FILE = "/opt/mlebench-aideml/task.md"
-STEPS_FILE = "/home/logs/aide/steps.jsonl"  # one JSON line per step, written by the runner
-LOG_DIR = "/home/logs/aide"
-WORKSPACE_DIR = "/home/code/aide"
+LOG_DIR = f"{LOGS_DIR}/aide"
+STEPS_FILE = f"{LOG_DIR}/steps.jsonl"  # one JSON line per step, written by the runner
+WORKSPACE_DIR = f"{CODE_DIR}/aide"
 STORE_KEY = "mlebench:aideml"
 
 _NOTES = """
@@ -82,7 +83,7 @@ def _hours(seconds: int) -> str:
 def aideml_task_text(instructions: str, description: str, *, steps: int, exec_timeout_s: int) -> str:
     """AIDE's task file: the sample's instructions with the submission path AIDE's scripts use, notes on this run,
     then the competition's description (upstream's start.sh assembled the same three parts)."""
-    body = instructions.replace("/home/submission/submission.csv", "./working/submission.csv")
+    body = instructions.replace(SUBMISSION_PATH, "./working/submission.csv")
     return body.rstrip() + "\n" + _NOTES.format(steps=steps, exec_timeout=_hours(exec_timeout_s)) + description
 
 
@@ -99,7 +100,7 @@ def aideml_arguments(
 ) -> list[str]:
     """aideml's `key=value` configuration (its config.yaml's keys)."""
     return [
-        "data_dir=/home/data",
+        f"data_dir={DATA_DIR}",
         f"desc_file={TASK_FILE}",
         "exp_name=exp",
         f"log_dir={LOG_DIR}",
@@ -179,14 +180,14 @@ def aideml(
         command=" ".join([python, RUNNER_PATH, *arguments]),
         installs=(PipInstall((f"aideml=={version}",), no_deps=True), PipInstall(AIDEML_RUNTIME)),
         pip=pip,
-        cwd="/home/code",
+        cwd=CODE_DIR,
         env={"AIDEML_STEPS_FILE": STEPS_FILE},
         stop_margin_s=float(stop_margin_s),
         kill_grace_s=float(kill_grace_s),
     )
 
     async def execute(state: AgentState) -> AgentState:
-        description = await sandbox().read_file("/home/data/description.md")
+        description = await sandbox().read_file(f"{DATA_DIR}/description.md")
         text = aideml_task_text(task_text(state), description, steps=int(steps), exec_timeout_s=int(exec_timeout_s))
         scaffold = dataclasses.replace(
             base,

@@ -15,15 +15,17 @@ from typing import Any
 from inspect_ai.agent import Agent, AgentState, agent
 from inspect_ai.util import apply_limits, store, time_limit
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.external.npm_binaries import CLAUDE_CODE, CODEX_CLI, NpmBinary, fetch_binary
 from inspect_mlebench.external.scaffold import root_write
+from inspect_mlebench.sandbox.layout import CODE_DIR
 from inspect_mlebench.solvers.budget import current_budget
 from inspect_mlebench.solvers.context import sample_metadata
 
 STORE_KEY = "mlebench:coding_agent"
 
 
-class CodingAgentUnavailableError(RuntimeError):
+class CodingAgentUnavailableError(MLEBenchError, RuntimeError):
     """inspect_swe is not installed on the host."""
 
 
@@ -70,7 +72,7 @@ def _wrapped(
 @agent
 def claude_code(
     version: str = "latest",
-    cwd: str = "/home/code",
+    cwd: str = CODE_DIR,
     user: str | None = "nonroot",
     stop_margin_s: float = 60.0,
     options: dict[str, Any] | None = None,
@@ -90,7 +92,7 @@ def claude_code(
 @agent
 def codex_cli(
     version: str = "latest",
-    cwd: str = "/home/code",
+    cwd: str = CODE_DIR,
     user: str | None = "nonroot",
     stop_margin_s: float = 60.0,
     options: dict[str, Any] | None = None,

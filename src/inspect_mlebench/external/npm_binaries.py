@@ -21,10 +21,12 @@ import httpx
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
+from inspect_mlebench.errors import MLEBenchError
+
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
 
 
-class NpmBinaryError(RuntimeError):
+class NpmBinaryError(MLEBenchError, RuntimeError):
     """A binary could not be fetched from the npm registry; the message names the package and the reason."""
 
 

@@ -24,18 +24,20 @@ from inspect_ai.model import Model
 from inspect_ai.util import sandbox, store
 from pydantic import BaseModel
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.external.wheels import PipInstall, install_in_sandbox
-from inspect_mlebench.solvers.budget import current_budget, format_duration
+from inspect_mlebench.sandbox.layout import BRIDGE_PORT, CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_DIR
+from inspect_mlebench.solvers.budget import current_budget
 from inspect_mlebench.solvers.context import sample_metadata
+from inspect_mlebench.util import format_duration
 
-BRIDGE_PORT = 13131
 BRIDGE_MODEL = "inspect"  # the model name a scaffold sends to reach the eval's model
 INSTRUCTIONS_FILE = "/home/instructions.txt"
-AGENT_LOG = "/home/logs/agent.log"
+AGENT_LOG = f"{LOGS_DIR}/agent.log"
 STORE_KEY = "mlebench:external_agent"
 
 
-class BridgeClientsMissingError(RuntimeError):
+class BridgeClientsMissingError(MLEBenchError, RuntimeError):
     """The host lacks the API client packages Inspect's agent bridge needs."""
 
 
@@ -49,7 +51,7 @@ def require_bridge_clients() -> None:
         )
 
 
-class ScaffoldSetupError(RuntimeError):
+class ScaffoldSetupError(MLEBenchError, RuntimeError):
     """The scaffold's setup (installation, files, setup command) failed; the message says which step and why."""
 
 
@@ -62,7 +64,7 @@ class Scaffold:
     setup: str | None = None
     files: Mapping[str, str | bytes] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
-    cwd: str = "/home/code"
+    cwd: str = CODE_DIR
     user: str | None = "nonroot"
     pip: str = "/opt/venv/bin/pip"
     stop_margin_s: float = 60.0
@@ -102,10 +104,10 @@ def mlebench_env(time_given_s: float) -> dict[str, str]:
     """Upstream's variable names for the layout, so agents written for upstream's containers find their way."""
     return {
         "INSTRUCTIONS_FILE": INSTRUCTIONS_FILE,
-        "DATA_DIR": "/home/data",
-        "SUBMISSION_DIR": "/home/submission",
-        "CODE_DIR": "/home/code",
-        "LOGS_DIR": "/home/logs",
+        "DATA_DIR": DATA_DIR,
+        "SUBMISSION_DIR": SUBMISSION_DIR,
+        "CODE_DIR": CODE_DIR,
+        "LOGS_DIR": LOGS_DIR,
         "TIME_LIMIT_SECS": str(int(time_given_s)),
     }
 

@@ -19,6 +19,7 @@ from filelock import FileLock
 from inspect_ai.util import sandbox
 from platformdirs import user_cache_dir
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.sandbox.images import DEFAULT_PYTHON_VERSION, WHEEL_PLATFORMS
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 CONTAINER_WHEELS_DIR = "/tmp/mlebench-scaffold-wheels"
 
 
-class ScaffoldInstallError(RuntimeError):
+class ScaffoldInstallError(MLEBenchError, RuntimeError):
     """A scaffold's packages could not be fetched or installed; the message says which step and why."""
 
 
