@@ -6,6 +6,7 @@ objects it registers and nothing heavy (no pandas, scikit-learn or docker at imp
 
 from inspect_mlebench.baseline.model import BaselineModelAPI
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
+from inspect_mlebench.integrity.judge import integrity_judge
 from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scorer import mlebench_scorer
@@ -18,6 +19,7 @@ __all__ = [
     "BaselineModelAPI",
     "MlebenchDockerSandboxEnvironment",
     "aide",
+    "integrity_judge",
     "mle_react",
     "mlebench",
     "mlebench_demo",
