@@ -225,7 +225,7 @@ async def judge_sample(
 
 
 @scorer(metrics=[mean(), stderr()], name="integrity_judge")
-def integrity_judge(model: str | None = None, chunk_chars: int = DEFAULT_CHUNK_CHARS) -> Scorer:
+def integrity_judge(model: str | Model | None = None, chunk_chars: int = DEFAULT_CHUNK_CHARS) -> Scorer:
     """Flag a sample whose record shows a rule broken (1 = flagged, 0 = clean; the mean is the flagged share).
 
     Args:
