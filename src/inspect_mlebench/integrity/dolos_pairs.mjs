@@ -2,7 +2,7 @@
 // one "agent" file and one "reference" file, with the line ranges of their shared fragments.
 // Input:  {"dolos_dir": DIR, "language": "python", "files": [{"path": P, "content": C, "agent": bool}], "min_fragment_length": N?}
 // Output: {"pairs": [{"agent": P, "reference": P, "similarity": x, "longest": n, "overlap": n,
-//          "fragments": [{"agent": [first, last], "reference": [first, last]}]}], "warnings": [...]}
+//          "fragments": [{"agent": [first, last], "reference": [first, last], "kgrams": n}]}], "warnings": [...]}
 // Lines are 1-based. DIR is where `npm install @dodona/dolos-lib` was run.
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -51,7 +51,8 @@ for (const pair of report.allPairs()) {
   const fragments = pair.buildFragments().map((fragment) => {
     const left = lines(fragment.leftSelection);
     const right = lines(fragment.rightSelection);
-    return agentLeft ? { agent: left, reference: right } : { agent: right, reference: left };
+    const kgrams = fragment.pairs.length;
+    return agentLeft ? { agent: left, reference: right, kgrams } : { agent: right, reference: left, kgrams };
   });
   pairs.push({
     agent: agentLeft ? pair.leftFile.path : pair.rightFile.path,

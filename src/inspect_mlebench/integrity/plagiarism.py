@@ -30,6 +30,7 @@ DOLOS_PACKAGE = "@dodona/dolos-lib@3"
 RUNNER = Path(__file__).with_name("dolos_pairs.mjs")
 CODE_SUFFIXES = (".py", ".ipynb")
 DEFAULT_TOP = 10
+MAX_FRAGMENTS = 20  # per pair; Dolos also reports many one-line matches of common idioms
 DEFAULT_TIMEOUT_S = 600
 _DOLOS_MISSING_EXIT = 3  # the runner's exit code when it cannot load Dolos
 
@@ -41,6 +42,7 @@ class PlagiarismCheckError(RuntimeError):
 class Fragment(BaseModel):
     agent_lines: tuple[int, int]  # first and last line, 1-based, in the agent's file
     reference_lines: tuple[int, int]  # the same in the reference (a notebook's extracted script)
+    kgrams: int  # how many shared k-grams the fragment spans: its weight
 
 
 class SimilarPair(BaseModel):
@@ -48,7 +50,7 @@ class SimilarPair(BaseModel):
     reference_file: str  # relative to the competition's kernels folder
     similarity: float
     longest_fragment: int  # in k-grams, Dolos's unit
-    fragments: list[Fragment] = Field(default_factory=list)
+    fragments: list[Fragment] = Field(default_factory=list)  # the largest MAX_FRAGMENTS, largest first
 
 
 class SkippedFile(BaseModel):
@@ -133,6 +135,7 @@ def _agent_sources(agent_files: Mapping[str, str]) -> tuple[dict[str, str], list
 class _RunnerFragment(BaseModel):
     agent: tuple[int, int]
     reference: tuple[int, int]
+    kgrams: int
 
 
 class _RunnerPair(BaseModel):
@@ -222,7 +225,10 @@ def compare(
             reference_file=p.reference.removeprefix("reference/"),
             similarity=p.similarity,
             longest_fragment=p.longest,
-            fragments=[Fragment(agent_lines=f.agent, reference_lines=f.reference) for f in p.fragments],
+            fragments=[
+                Fragment(agent_lines=f.agent, reference_lines=f.reference, kgrams=f.kgrams)
+                for f in sorted(p.fragments, key=lambda f: f.kgrams, reverse=True)[:MAX_FRAGMENTS]
+            ],
         )
         for p in raw
     ]
