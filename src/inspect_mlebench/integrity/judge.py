@@ -30,6 +30,7 @@ from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 from pydantic import BaseModel, Field, ValidationError
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.integrity.judge_questions import (
     QUESTIONS,
     RETRY_PROMPT,
@@ -46,7 +47,7 @@ SCORE_METADATA_KEY = "integrity_judge"
 Answer = Literal["yes", "no", "unparseable"]
 
 
-class JudgeInputError(ValueError):
+class JudgeInputError(MLEBenchError, ValueError):
     """The sample gives the judge nothing to read."""
 
 

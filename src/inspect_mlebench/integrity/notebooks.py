@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from inspect_mlebench.errors import MLEBenchError
 
-class NotebookError(ValueError):
+
+class NotebookError(MLEBenchError, ValueError):
     """The file is not a notebook this reader understands."""
 
 

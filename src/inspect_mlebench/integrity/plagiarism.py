@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from platformdirs import user_cache_dir
 from pydantic import BaseModel, Field, ValidationError
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.integrity.notebooks import NotebookError, notebook_to_python
 
 DOLOS_DIR_ENV = "INSPECT_MLEBENCH_DOLOS_DIR"
@@ -35,7 +36,7 @@ DEFAULT_TIMEOUT_S = 600
 _DOLOS_MISSING_EXIT = 3  # the runner's exit code when it cannot load Dolos
 
 
-class PlagiarismCheckError(RuntimeError):
+class PlagiarismCheckError(MLEBenchError, RuntimeError):
     """The check cannot run: a missing tool, a missing folder, or nothing to compare against."""
 
 
