@@ -31,6 +31,7 @@ from inspect_ai.tool import ToolCall
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.integrity.judge import (
     SCORE_METADATA_KEY,
+    JudgeInputError,
     JudgeResult,
     integrity_judge,
     judge_sample,
@@ -170,6 +171,14 @@ def test_unreadable_answers_are_recorded_never_no() -> None:
     assert result.incomplete
     assert not result.flagged
     assert result.questions[0].answers[0].raw == "I think the agent was mostly fine, hard to say."
+
+
+def test_bad_chunk_size_and_empty_record_are_one_line_errors() -> None:
+    with pytest.raises(JudgeInputError, match="chunk_chars must be at least 1000"):
+        asyncio.run(judge_sample(_sample(CLEAN), _judge(JudgeCalls()), chunk_chars=500))
+    empty = EvalSample(id="x", epoch=1, input="go", target="")
+    with pytest.raises(JudgeInputError, match="nothing to judge"):
+        asyncio.run(judge_sample(empty, _judge(JudgeCalls())))
 
 
 def test_parse_reply() -> None:

@@ -39,7 +39,7 @@ from inspect_mlebench.integrity.judge_questions import (
     question_prompt,
 )
 from inspect_mlebench.integrity.saved_code import saved_code_files
-from inspect_mlebench.integrity.transcript_text import chunk_blocks, record_blocks
+from inspect_mlebench.integrity.transcript_text import MIN_CHUNK_CHARS, chunk_blocks, record_blocks
 
 DEFAULT_CHUNK_CHARS = 128_000  # upstream's detector cuts content at this many characters
 SCORE_METADATA_KEY = "integrity_judge"
@@ -78,7 +78,7 @@ class JudgeResult(BaseModel):
     model: str
     chunk_chars: int
     chunks: int
-    record_chars: int
+    record_chars: int  # characters shown to the judge per question, overlaps included
     questions: list[QuestionVerdict]
 
     @property
@@ -194,6 +194,8 @@ async def judge_record(
     questions: Sequence[JudgeQuestion] = QUESTIONS,
 ) -> JudgeResult:
     """Judge a record given as messages and saved code (`judge_sample` and the scorer read these from a sample)."""
+    if chunk_chars < MIN_CHUNK_CHARS:
+        raise JudgeInputError(f"chunk_chars must be at least {MIN_CHUNK_CHARS} characters, got {chunk_chars}")
     judge = get_model(model) if isinstance(model, str) else model
     blocks = record_blocks(messages, code)
     chunks = chunk_blocks(blocks, chunk_chars)

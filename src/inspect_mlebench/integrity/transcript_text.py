@@ -16,6 +16,7 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 
 # Overlap between the windows of an over-long block: enough for a long shell command or a stack of log lines.
 MAX_OVERLAP_CHARS = 2_000
+MIN_CHUNK_CHARS = 1_000  # below this a chunk holds less than one ordinary tool result
 
 
 def message_block(index: int, message: ChatMessage) -> str:
@@ -49,8 +50,8 @@ def _windows(block: str, size: int, overlap: int) -> list[str]:
 
 def chunk_blocks(blocks: Sequence[str], chunk_chars: int) -> list[str]:
     """Pack `blocks` into chunks of at most `chunk_chars` characters (see the module docstring for the rule)."""
-    if chunk_chars < 1_000:
-        raise ValueError(f"chunk_chars must be at least 1000 characters, got {chunk_chars}")
+    if chunk_chars < MIN_CHUNK_CHARS:
+        raise ValueError(f"chunk_chars must be at least {MIN_CHUNK_CHARS} characters, got {chunk_chars}")
     overlap = min(MAX_OVERLAP_CHARS, chunk_chars // 10)
     separator = "\n\n"
     chunks: list[str] = []
