@@ -7,9 +7,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from inspect_ai import Task, eval, score
+from inspect_ai.dataset import Sample
+from inspect_ai.log import read_eval_log
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 
 from inspect_mlebench.integrity.notebooks import notebook_to_python
-from inspect_mlebench.integrity.plagiarism import PlagiarismCheckError, compare, dolos_dir
+from inspect_mlebench.integrity.plagiarism import (
+    PLAGIARISM_METADATA_KEY,
+    PlagiarismCheckError,
+    compare,
+    compare_sample,
+    dolos_dir,
+    integrity_plagiarism,
+)
 
 COMPETITION = "spaceship-titanic"
 
@@ -241,3 +253,47 @@ def test_no_agent_code_compares_nothing(tmp_path: Path) -> None:
     assert result.pairs == []
     assert result.agent_files == []
     assert result.reference_files == ["k.py"]
+
+
+@solver
+def _save_code(code: str) -> Solver:
+    """Stands in for the evidence step: the agent's code in the sample store, as the evidence step keeps it."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        state.store.set("mlebench:evidence", {"files": [{"path": "/home/code/solve.py", "text": code}]})
+        return state
+
+    return solve
+
+
+def _log_with_code(tmp_path: Path, code: str) -> Path:
+    output = ModelOutput.from_content("mockllm/model", "done")
+    output.usage = ModelUsage(input_tokens=10, output_tokens=2, total_tokens=12)  # else mockllm fetches a tokenizer
+    sample = Sample(input="Solve it.", id=COMPETITION, metadata={"competition_id": COMPETITION})
+    task = Task(dataset=[sample], solver=[_save_code(code), generate()])
+    [log] = eval(
+        task, model=get_model("mockllm/model", custom_outputs=[output]), log_dir=str(tmp_path / "logs"), display="none"
+    )
+    assert log.status == "success", log.error
+    return Path(log.location)
+
+
+@needs_dolos
+def test_scorer_and_compare_sample_read_the_code_saved_in_the_log(tmp_path: Path) -> None:
+    kernels = _kernels(tmp_path, {"top-gbm.py": KERNEL})
+    copied = read_eval_log(str(_log_with_code(tmp_path / "copied", COPIED)))
+    own = read_eval_log(str(_log_with_code(tmp_path / "own", OWN)))
+    assert copied.samples is not None
+    assert own.samples is not None
+    assert compare_sample(copied.samples[0], kernels, threshold=0.6).flagged
+    assert not compare_sample(own.samples[0], kernels, threshold=0.6).flagged
+
+    scored = score(copied, integrity_plagiarism(kernels=str(kernels), threshold=0.6), display="none")
+    assert scored.samples is not None
+    result = scored.samples[0].scores["integrity_plagiarism"]  # type: ignore[index]
+    assert result.value == 1.0
+    assert result.answer == "flagged"
+    assert result.metadata is not None
+    best = result.metadata[PLAGIARISM_METADATA_KEY]["pairs"][0]
+    assert (best["agent_file"], best["reference_file"]) == ("/home/code/solve.py", "top-gbm.py")
+    assert best["similarity"] >= 0.6

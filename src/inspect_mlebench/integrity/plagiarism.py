@@ -9,10 +9,15 @@ shared fragments, and is flagged when any pair reaches the user's threshold.
 References live in `KERNELS_DIR/<competition_id>/` (any depth): `.py` scripts and `.ipynb` notebooks (code cells).
 Dolos needs Node.js 18+ and `npm install @dodona/dolos-lib@3` in a directory: `dolos_dir`, else
 $INSPECT_MLEBENCH_DOLOS_DIR, else the user cache (`inspect-mlebench/dolos`).
+
+Usable as a function (`compare`, `compare_sample`) and as an Inspect scorer (`integrity_plagiarism`, for
+`inspect score LOG --scorer inspect_mlebench/integrity_plagiarism -S kernels=DIR -S threshold=0.6`), which stores
+the pairs in the log's score metadata.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -20,11 +25,16 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+import anyio.to_thread
+from inspect_ai.log import EvalSample
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
+from inspect_ai.solver import TaskState
 from platformdirs import user_cache_dir
 from pydantic import BaseModel, Field, ValidationError
 
 from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.integrity.notebooks import NotebookError, notebook_to_python
+from inspect_mlebench.integrity.saved_code import saved_code_files
 
 DOLOS_DIR_ENV = "INSPECT_MLEBENCH_DOLOS_DIR"
 DOLOS_PACKAGE = "@dodona/dolos-lib@3"
@@ -33,6 +43,7 @@ CODE_SUFFIXES = (".py", ".ipynb")
 DEFAULT_TOP = 10
 MAX_FRAGMENTS = 20  # per pair; Dolos also reports many one-line matches of common idioms
 DEFAULT_TIMEOUT_S = 600
+PLAGIARISM_METADATA_KEY = "integrity_plagiarism"
 _DOLOS_MISSING_EXIT = 3  # the runner's exit code when it cannot load Dolos
 
 
@@ -237,3 +248,64 @@ def compare(
     result.pairs = pairs[:top]
     result.max_similarity = pairs[0].similarity if pairs else 0.0
     return result
+
+
+def competition_of(metadata: Mapping[str, object], sample_id: object) -> str:
+    """A sample's competition id: its metadata's `competition_id`, else the sample id (as the task sets them)."""
+    return str(metadata.get("competition_id") or sample_id)
+
+
+def compare_sample(
+    sample: EvalSample,
+    kernels_dir: Path,
+    *,
+    threshold: float,
+    top: int = DEFAULT_TOP,
+    dolos: Path | None = None,
+) -> PlagiarismResult:
+    """`compare` for one sample of a log: the code saved with it against its competition's references."""
+    code = saved_code_files(sample.store, sample.scores)
+    return compare(
+        code, kernels_dir, competition_of(sample.metadata, sample.id), threshold=threshold, top=top, dolos=dolos
+    )
+
+
+@scorer(metrics=[mean(), stderr()], name="integrity_plagiarism")
+def integrity_plagiarism(kernels: str, threshold: float, top: int = DEFAULT_TOP, dolos: str | None = None) -> Scorer:
+    """Flag a sample whose saved code is at least `threshold` similar to a reference kernel (1 = flagged).
+
+    Args:
+      kernels: The folder with one subfolder of reference solutions per competition id.
+      threshold: Dolos similarity (0-1) at or above which a pair flags the sample.
+      top: How many of the most similar pairs to keep in the score's metadata.
+      dolos: Where `@dodona/dolos-lib` is installed (default: $INSPECT_MLEBENCH_DOLOS_DIR or the user cache).
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        code = saved_code_files(dict(state.store.items()), state.scores)
+        competition_id = competition_of(state.metadata, state.sample_id)
+        run = functools.partial(
+            compare,
+            code,
+            Path(kernels),
+            competition_id,
+            threshold=threshold,
+            top=top,
+            dolos=Path(dolos) if dolos else None,
+        )
+        result = await anyio.to_thread.run_sync(run)
+        best = result.pairs[0] if result.pairs else None
+        if not result.agent_files:
+            explanation = "no Python code saved with this sample: nothing compared"
+        elif best is None:
+            explanation = "no shared fragments with any reference"
+        else:
+            explanation = f"most similar: {best.agent_file} ~ {best.reference_file} ({best.similarity:.2f})"
+        return Score(
+            value=1.0 if result.flagged else 0.0,
+            answer="flagged" if result.flagged else "clean" if result.agent_files else "no code",
+            explanation=explanation,
+            metadata={PLAGIARISM_METADATA_KEY: result.model_dump(mode="json")},
+        )
+
+    return score
