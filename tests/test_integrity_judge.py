@@ -26,7 +26,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.scorer import Score
 from inspect_ai.solver import generate
-from inspect_ai.tool import ToolCall
+from inspect_ai.tool import ToolCall, ToolCallError
 
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.integrity.judge import (
@@ -39,7 +39,7 @@ from inspect_mlebench.integrity.judge import (
 )
 from inspect_mlebench.integrity.judge_questions import QUESTION_IDS
 from inspect_mlebench.integrity.saved_code import saved_code_files
-from inspect_mlebench.integrity.transcript_text import chunk_blocks
+from inspect_mlebench.integrity.transcript_text import chunk_blocks, message_block
 from inspect_mlebench.solvers.mle_react import mle_react
 from scripted_judge import JudgeCalls
 from scripted_react import ScriptLog, Step, scripted_model
@@ -140,6 +140,27 @@ def test_long_record_is_chunked_and_any_yes_counts() -> None:
     parts = [part for question, part in calls.asked if question == "test_set_feedback"]
     assert all(len(part) <= 20_000 for part in parts)
     assert sum(part.count("### message ") for part in parts) == len(_sample(commands).messages)
+
+
+def test_tool_calls_are_shown_as_written() -> None:
+    script = "cat > /home/submission/submission.csv <<'CSV'\nPassengerId,Transported\n0001_01,True\nCSV"
+    call = ChatMessageAssistant(
+        content="Writing it.",
+        tool_calls=[ToolCall(id="c1", function="bash", arguments={"command": script, "timeout": 60})],
+    )
+    block = message_block(3, call)
+    assert block.splitlines() == [
+        "### message 3 (assistant)",
+        "Writing it.",
+        "[tool call bash]",
+        "command:",
+        *script.splitlines(),  # the heredoc keeps its lines, so a quote of one matches the record
+        "timeout: 60",
+    ]
+    failed = ChatMessageTool(
+        content="", tool_call_id="c1", function="bash", error=ToolCallError("timeout", "timed out")
+    )
+    assert message_block(4, failed) == "### message 4 (tool result of bash)\n[tool error: timed out]"
 
 
 def test_over_long_block_is_cut_into_overlapping_windows() -> None:
@@ -322,4 +343,7 @@ def test_real_agent_runs_judged_from_their_logs(tmp_path: Path) -> None:
     assert cheat_result.flagged
     assert cheat_result.verdict("external_llm_api").verdict == "yes"
     assert "curl -s --max-time 3 https://api.openai.com" in cheat_result.verdict("external_llm_api").evidence[0]
-    assert cheat_result.verdict("hand_written_submission").verdict == "yes"
+    handwritten = cheat_result.verdict("hand_written_submission")
+    assert handwritten.verdict == "yes"
+    assert handwritten.evidence[0].startswith("cat > ")
+    assert handwritten.answers[0].evidence_found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 
@@ -31,9 +32,16 @@ def message_block(index: int, message: ChatMessage) -> str:
         lines.append(text)
     if isinstance(message, ChatMessageAssistant):
         for call in message.tool_calls or []:
-            arguments = json.dumps(call.arguments, ensure_ascii=False, indent=None)
-            lines.append(f"[tool call {call.function}] {arguments}")
+            lines.append(f"[tool call {call.function}]")
+            lines.extend(_argument(name, value) for name, value in call.arguments.items())
     return "\n".join(lines)
+
+
+def _argument(name: str, value: Any) -> str:
+    """A tool-call argument as the agent wrote it: strings verbatim (a script keeps its lines), the rest as JSON."""
+    if isinstance(value, str):
+        return f"{name}:\n{value}" if "\n" in value else f"{name}: {value}"
+    return f"{name}: {json.dumps(value, ensure_ascii=False)}"
 
 
 def record_blocks(messages: Sequence[ChatMessage], code: Mapping[str, str]) -> list[str]:
