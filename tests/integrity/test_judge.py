@@ -245,8 +245,8 @@ def test_inspect_score_cli_finds_the_scorer(tmp_path: Path) -> None:
     """
     log = _mock_log(tmp_path, "Training a gradient boosting model on /home/data/train.csv.")
     out = tmp_path / "scored.eval"
-    here = Path(__file__).resolve().parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here.parent / "src"), str(here)])}
+    tests = Path(__file__).resolve().parents[1]  # where scripted_judge.py lives
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent / "src"), str(tests)])}
     argv = ["inspect", "score", str(log), "--scorer", "inspect_mlebench/integrity_judge"]
     argv += ["-S", "model=integrity_judge_scripted/judge", "--action", "append", "--output-file", str(out)]
     argv += ["--display", "none"]
