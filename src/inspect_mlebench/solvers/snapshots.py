@@ -21,6 +21,8 @@ from typing import Any, Literal, get_args
 from inspect_ai.log import transcript
 from inspect_ai.util import sandbox, store
 
+from inspect_mlebench.candidates import CandidateArchive
+
 SNAPSHOTS_KEY = "mle_react:snapshots"  # sample store: list of snapshot records
 SELECTION_KEY = "mle_react:selection"  # sample store: {"policy", "selected", "restored", "reason"}
 DEFAULT_SUBMISSION_PATH = "/home/submission/submission.csv"
@@ -99,6 +101,8 @@ class SubmissionKeeper:
         self.user = user
         self.snapshots: list[Snapshot] = []
         self._dir = Path(tempfile.mkdtemp(prefix="mle-react-snapshots-"))
+        # every version, for the score-over-time curve the scorer grades after the run (bounded, see candidates)
+        self.archive = CandidateArchive(policy)
 
     @property
     def latest(self) -> Snapshot | None:
@@ -154,6 +158,7 @@ class SubmissionKeeper:
         local.write_bytes(data)
         snap.local_path = str(local)
         self.snapshots.append(snap)
+        self.archive.add(data, label=f"snapshot #{snap.index}", elapsed_s=snap.elapsed_s, valid=valid)
         self._prune()
         self._publish()
         transcript().info({"snapshot": snap.record()}, source="mle_react: submission snapshot")
