@@ -1,11 +1,11 @@
 """The score-over-time curve: every submission an agent produced, graded on the host after the sample ended.
 
 The scorer calls `build_curve` once the agent is done. Each kept candidate (see `candidates`) is graded like the
-final submission; then, at checkpoints through the budget (each tenth of it and each whole hour), the agent's own
-final-selection rule is replayed on the candidates that existed by then: the score the run would have ended with,
-had the budget stopped there. Next to it, `best_so_far` is the best test score among those candidates: an oracle
-for analysis (it uses the answers), never what the agent could have picked. The curve goes into the score's
-metadata under `score_over_time`, so `inspect view` shows it and the report reads it from the log alone.
+final submission; then, at checkpoints through the budget (each tenth and quarter of it, and each whole hour), the
+agent's own final-selection rule is replayed on the candidates that existed by then: the score the run would have
+ended with, had the budget stopped there. Next to it, `best_so_far` is the best test score among those candidates:
+an oracle for analysis (it uses the answers), never what the agent could have picked. The curve goes into the
+score's metadata under `score_over_time`, so `inspect view` shows it and the report reads it from the log alone.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from inspect_mlebench.candidates import POLICY_RULES, Candidate
 
 CURVE_KEY = "score_over_time"  # score metadata
-SHARES = tuple(round(k / 10, 1) for k in range(1, 11))
+SHARES = tuple(sorted({k / 10 for k in range(1, 11)} | {0.25, 0.75}))
 
 Grader = Callable[[Path], dict[str, Any]]  # a kept copy -> upstream-format report dict
 
@@ -66,7 +66,7 @@ def choose(candidates: Sequence[Candidate], policy: str) -> Candidate | None:
 
 
 def checkpoints(budget_s: float) -> list[tuple[float, str]]:
-    """(seconds, label) at each tenth of the budget and each whole hour within it, in time order."""
+    """(seconds, label) at each tenth and quarter of the budget and each whole hour within it, in time order."""
     points: dict[float, str] = {round(share * budget_s, 1): f"{share:.0%}" for share in SHARES}
     for hour in range(1, int(budget_s // 3600) + 1):
         at = float(hour * 3600)
