@@ -23,7 +23,7 @@ from scripted_aide import ScriptedAide  # noqa: F401  (registers aide_scripted/*
 
 @pytest.mark.docker
 def test_aide_end_to_end_in_docker(synthetic_task: Callable[..., Task], tmp_path: Path) -> None:
-    from inspect_mlebench.scorer import STORE_KEY as SUBMISSION_KEY
+    from inspect_mlebench.scoring.scorer import STORE_KEY as SUBMISSION_KEY
 
     task = synthetic_task(time_limit_hours=0.1)
     [log] = eval(

@@ -8,10 +8,10 @@ from inspect_mlebench.solvers.budget import (
     Budget,
     clamp_timeout,
     end_reserve,
-    format_duration,
     in_wrapup,
     submit_too_early,
 )
+from inspect_mlebench.util import format_duration
 
 
 def test_budget_remaining_and_share() -> None:

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspect_mlebench import contract, load_split
+from inspect_mlebench.config import Competition, competitions
 from inspect_mlebench.data.prepare import prepare_synthetic, public_sample_submission
 from inspect_mlebench.grading import grade
 from inspect_mlebench.grading.errors import MAX_REASON_CHARS
-from inspect_mlebench.registry import Competition, competitions
 
 READY = sorted(cid for cid, comp in competitions().items() if comp.implemented)
 

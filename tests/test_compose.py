@@ -20,7 +20,7 @@ from inspect_ai.util._sandbox.compose import ComposeConfig, is_compose_yaml, par
 from inspect_ai.util._sandbox.docker import mounts as inspect_mounts
 from inspect_ai.util._sandbox.docker.docker import resolve_config_environment
 
-from inspect_mlebench.registry import Competition, get_competition
+from inspect_mlebench.config import Competition, get_competition
 from inspect_mlebench.sandbox.compose import (
     THREAD_ENV_VARS,
     SandboxOptions,

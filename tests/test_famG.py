@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inspect_mlebench.config import get_competition
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.grading import grade
 from inspect_mlebench.grading.metrics import multilabel_micro_f1
-from inspect_mlebench.registry import get_competition
 
 SIZE = 40
 Frame = pd.DataFrame

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from inspect_mlebench.registry import Competition, get_competition
+from inspect_mlebench.config import Competition, get_competition
 from inspect_mlebench.sandbox.compose import THREAD_ENV_VARS, SandboxOptions
 from inspect_mlebench.sandbox.k8s import qualify_image, render_k8s_values
 

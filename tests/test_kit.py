@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from inspect_mlebench.config import FunctionCall, HoldoutSpec, SampleSubmissionSpec, competitions
+from inspect_mlebench.config.naming import module_name, python_name, task_name
+from inspect_mlebench.config.references import ROLES, ReferenceError, calls_of, resolve
 from inspect_mlebench.kit import media
 from inspect_mlebench.kit.holdout import HoldoutError, effective_test_size, prepare_holdout
 from inspect_mlebench.kit.media import MediaError
-from inspect_mlebench.naming import module_name, python_name, task_name
-from inspect_mlebench.references import ROLES, ReferenceError, calls_of, resolve
-from inspect_mlebench.registry import FunctionCall, HoldoutSpec, SampleSubmissionSpec, competitions
 
 COMPETITIONS_PACKAGE = Path(__file__).resolve().parents[1] / "src" / "inspect_mlebench" / "competitions"
 # what a competition module may import from this package: the kit's layers, never another competition module

@@ -28,7 +28,7 @@ SUB = "/home/submission/submission.csv"
 
 @pytest.mark.docker
 def test_mle_react_end_to_end_in_docker(synthetic_task: Callable[..., Task], tmp_path: Path) -> None:
-    from inspect_mlebench.scorer import STORE_KEY as SUBMISSION_KEY
+    from inspect_mlebench.scoring.scorer import STORE_KEY as SUBMISSION_KEY
 
     task = synthetic_task(time_limit_hours=0.05)  # 3 minutes: every command's 1 h cap is clamped to the time left
     write_job = f"echo start; sleep 3; cp /home/data/sample_submission.csv {SUB}; echo wrote"

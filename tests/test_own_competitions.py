@@ -16,19 +16,19 @@ from inspect_ai import Task, eval
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
-from inspect_mlebench import registry
 from inspect_mlebench.cli import cli
-from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
-from inspect_mlebench.grading import grade
-from inspect_mlebench.grading.grader import is_best_score
-from inspect_mlebench.registry import (
+from inspect_mlebench.config import (
     COMPETITIONS_DIR_ENV,
     RegistryError,
     competition_origin,
     competitions,
     get_competition,
+    loader,
 )
-from inspect_mlebench.sandbox.compose import VALIDATOR_COMPETITIONS_DIR
+from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
+from inspect_mlebench.grading import grade
+from inspect_mlebench.grading.grader import is_best_score
+from inspect_mlebench.sandbox.layout import VALIDATOR_COMPETITIONS_DIR
 from inspect_mlebench.task import build_task
 
 CID = "toy-house-prices"
@@ -97,7 +97,7 @@ def own_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / f"{CID}.yaml").write_text(CONFIG)
     (folder / "toy_house_prices.py").write_text(MODULE)
     monkeypatch.setenv(COMPETITIONS_DIR_ENV, str(folder))
-    monkeypatch.setattr(registry, "_added_dirs", [])  # folders added by the task or CLI last for the process
+    monkeypatch.setattr(loader, "_added_dirs", [])  # folders added by the task or CLI last for the process
     return folder
 
 
@@ -188,7 +188,7 @@ def test_cli_check_runs_the_contract_on_it(own_dir: Path, monkeypatch: pytest.Mo
     (own_dir / "toy_house_prices_by_position.py").write_text(by_position)
     config = CONFIG.replace("toy_house_prices:grade", "toy_house_prices_by_position:grade")
     (own_dir / f"{CID}.yaml").write_text(config)
-    registry._load_all.cache_clear()  # the CLI runs in this process here; a real one reads the folder afresh
+    loader._load_all.cache_clear()  # the CLI runs in this process here; a real one reads the folder afresh
     result = CliRunner().invoke(cli, ["--competitions-dir", str(own_dir), "check", "-c", CID, "--size", "40"])
     assert result.exit_code == 1
     assert "broken:wrong_ids" in result.output

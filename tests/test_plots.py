@@ -25,12 +25,12 @@ from inspect_ai.util import sandbox
 from PIL import Image
 
 from inspect_mlebench import get_competition
-from inspect_mlebench.candidates import CandidateArchive
 from inspect_mlebench.cli import cli
 from inspect_mlebench.data.prepare import prepare_synthetic, public_sample_submission
-from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.reporting import ReportError, write_report
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.candidates import CandidateArchive
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 
 COMPS = ["spaceship-titanic", "random-acts-of-pizza"]
 

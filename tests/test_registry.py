@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from inspect_mlebench import RegistryError, get_competition, load_split, split_names
-from inspect_mlebench.registry import competitions, load_competition_file
+from inspect_mlebench.config import competitions, load_competition_file
 from inspect_mlebench.resources import task_configs_dir
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mlebench_competitions.json"

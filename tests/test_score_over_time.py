@@ -18,10 +18,10 @@ from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
 from inspect_ai.log import EvalLog
 
-from inspect_mlebench.candidates import CANDIDATES_KEY, Candidate, CandidateArchive
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.score_over_time import CURVE_KEY, build_curve, checkpoints, choose
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.candidates import CANDIDATES_KEY, Candidate, CandidateArchive
+from inspect_mlebench.scoring.score_over_time import CURVE_KEY, build_curve, checkpoints, choose
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.aide import Journal, aide
 from inspect_mlebench.solvers.aide.agent import STORE_KEY
 from inspect_mlebench.solvers.mle_react import mle_react
@@ -104,7 +104,7 @@ def test_archive_dedupes_and_stops_copying_past_the_bound(monkeypatch: pytest.Mo
         def set(self, key: str, value: Any) -> None:
             stored[key] = value
 
-    monkeypatch.setattr("inspect_mlebench.candidates.store", FakeStore)
+    monkeypatch.setattr("inspect_mlebench.scoring.candidates.store", FakeStore)
     archive = CandidateArchive("last", max_files=2, max_bytes=10_000)
     archive.add(b"one", label="1", elapsed_s=1, valid=True)
     archive.add(b"one", label="2", elapsed_s=2, valid=True)  # same bytes: one copy

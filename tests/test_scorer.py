@@ -16,7 +16,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import sandbox
 
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.metrics import (
+from inspect_mlebench.scoring.medal_metrics import (
     SEED_KEY,
     any_medal_by_complexity,
     any_medal_seeds,
@@ -24,7 +24,7 @@ from inspect_mlebench.metrics import (
     mlebench_seeds,
     stderr_by_key,
 )
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 
 CID = "spaceship-titanic"
 

@@ -10,9 +10,9 @@ import pytest
 
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.grading import grade
+from inspect_mlebench.grading.leaderboard import SYNTHETIC_NOTE
 from inspect_mlebench.grading.synthetic_leaderboard import (
     DEFAULT_TEAMS,
-    SYNTHETIC_NOTE,
     ensure_synthetic_leaderboards,
     is_synthetic_leaderboard,
     write_synthetic_leaderboard,

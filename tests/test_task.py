@@ -15,13 +15,10 @@ from inspect_ai.tool import ToolInfo, ToolParams
 from inspect_mlebench import RegistryError, get_competition, load_split
 from inspect_mlebench.baseline.model import BaselineModelAPI, BaselinePlan
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
+from inspect_mlebench.config.naming import task_name
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.naming import task_name
-from inspect_mlebench.sandbox.provider import (
-    UNPREPARED_KEY,
-    CompetitionNotPreparedError,
-    MlebenchDockerSandboxEnvironment,
-)
+from inspect_mlebench.errors import CompetitionNotPreparedError
+from inspect_mlebench.sandbox.provider import UNPREPARED_KEY, MlebenchDockerSandboxEnvironment
 from inspect_mlebench.task import (
     DEMO_COMPETITIONS,
     TaskConfigError,

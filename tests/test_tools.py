@@ -16,7 +16,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.solvers.jobs import JobManager, job_state, parse_status, slug
-from inspect_mlebench.tools import (
+from inspect_mlebench.solvers.tools import (
     ToolContext,
     bash,
     job_kill,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from inspect_mlebench import get_competition
+from inspect_mlebench.config import Competition, LeaderboardRef
 from inspect_mlebench.data import upstream_files as uf
-from inspect_mlebench.registry import Competition, LeaderboardRef
 
 LEADERBOARD = b"teamId,teamName,score,submissionDate\n1,a,0.9,2022-01-01\n2,b,0.8,2022-01-01\n3,c,0.7,2022-01-01\n"
 OTHER = b"teamId,score\n1,0.5\n"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from inspect_mlebench.config import get_competition
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
 from inspect_mlebench.grading import grade
-from inspect_mlebench.registry import get_competition
 
 SIZE = 40
 Frame = pd.DataFrame

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_mlebench.config import Competition, get_competition
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
 from inspect_mlebench.grading.grader import grade, is_best_score
-from inspect_mlebench.registry import Competition, get_competition
 
 BROKEN_KINDS = ("missing_column", "wrong_ids", "too_few_rows", "nan", "random_bytes")
 

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspect_mlebench.metrics import seed_rates, sem
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.scoring.medal_metrics import seed_rates, sem
 
 TABLE_FORMATS = ("md", "csv", "json")
 REPORT_FORMATS = (*TABLE_FORMATS, "html", "png", "svg")  # the last three: plots (the `plots` extra)
@@ -34,7 +35,7 @@ RATE_KEYS = (
 )
 
 
-class ReportError(ValueError):
+class ReportError(MLEBenchError, ValueError):
     """No usable log among the inputs, or an output that cannot be written."""
 
 
@@ -268,7 +269,7 @@ def summarize(rows: Sequence[SampleRow]) -> list[SplitSummary]:
 
 def _curves_of(log: Any) -> list[dict[str, Any]]:
     """Each sample's score-over-time curve (score metadata, see score_over_time), labelled with its run."""
-    from inspect_mlebench.score_over_time import CURVE_KEY
+    from inspect_mlebench.scoring.score_over_time import CURVE_KEY
 
     curves = []
     for sample in log.samples or []:

@@ -24,12 +24,8 @@ from inspect_ai.log import HeadlineMetric
 from inspect_ai.solver import Solver
 from inspect_ai.util import SandboxEnvironmentSpec
 
-from inspect_mlebench._version import __version__
-from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
-from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODE_KEY, GradingMode, check_mode
-from inspect_mlebench.metrics import mlebench_seeds
-from inspect_mlebench.prompt import Setting, instructions
-from inspect_mlebench.registry import (
+from inspect_mlebench._version import UPSTREAM_COMMIT, __version__
+from inspect_mlebench.config import (
     Competition,
     RegistryError,
     add_competitions_dir,
@@ -37,8 +33,14 @@ from inspect_mlebench.registry import (
     get_competition,
     load_split,
 )
+from inspect_mlebench.data.paths import resolve_data_dir, synthetic_data_dir
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODE_KEY, GradingMode, check_mode
+from inspect_mlebench.prompt import Setting, instructions
+from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
 from inspect_mlebench.sandbox.provider import GPU_COUNT_KEY, UNPREPARED_KEY
-from inspect_mlebench.scorer import SUBMISSION_PATH, mlebench_scorer
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
 from inspect_mlebench.solvers.context import publish_metadata
 
@@ -59,11 +61,10 @@ DEMO_COMPETITIONS = (
 DEMO_MODEL = "mlebench/baseline"
 BASE_IMAGE_ENV = "INSPECT_MLEBENCH_BASE_IMAGE"
 DOWNLOAD_WHEELS_ENV = "INSPECT_MLEBENCH_DOWNLOAD_WHEELS"
-UPSTREAM_COMMIT = "783b15af77404fbaffe7255b0c4a934b46153389"
 COMPETITIONS_DIR_KEY = "competitions_dir"
 
 
-class TaskConfigError(ValueError):
+class TaskConfigError(MLEBenchError, ValueError):
     """A task parameter is invalid; the message is one line and says what to pass instead."""
 
 

@@ -8,6 +8,7 @@ images can be made on an offline cluster node next to the logs.
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from inspect_mlebench.plots.frames import PlotFrames
+from inspect_mlebench.util import atomic_write
 
 DPI = 110
 SEM_NOTE = "bars: mean over seeds; error bars: ±1 standard error of the mean (SEM)"
@@ -144,10 +146,6 @@ def write_static(frames: PlotFrames, out: Path, formats: list[str], synthetic: b
     written = []
     for name, fig in figures.items():
         for fmt in formats:
-            target = out / f"{name}.{fmt}"
-            partial = out / f".{name}.{fmt}.part"
             with rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable, editable in a paper
-                fig.savefig(partial, format=fmt, dpi=DPI)
-            partial.replace(target)
-            written.append(target)
+                written.append(atomic_write(out / f"{name}.{fmt}", partial(fig.savefig, format=fmt, dpi=DPI)))
     return written

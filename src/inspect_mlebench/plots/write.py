@@ -6,13 +6,15 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.plots.frames import PlotFrames
+from inspect_mlebench.util import atomic_write
 
 PLOT_FORMATS = ("html", "png", "svg")
 _NEEDS = {"html": "inspect_viz", "png": "matplotlib", "svg": "matplotlib"}
 
 
-class PlotsError(ValueError):
+class PlotsError(MLEBenchError, ValueError):
     """A plot format whose library is not installed."""
 
 
@@ -33,11 +35,7 @@ def write_plots(frames: PlotFrames, out: Path, formats: Sequence[str], synthetic
     if "html" in formats:
         from inspect_mlebench.plots.interactive import page_html
 
-        target = out / "plots.html"
-        partial = out / ".plots.html.part"
-        partial.write_text(page_html(frames, synthetic), encoding="utf-8")
-        partial.replace(target)
-        written.append(target)
+        written.append(atomic_write(out / "plots.html", page_html(frames, synthetic)))
     static = [f for f in formats if f in ("png", "svg")]
     if static:
         from inspect_mlebench.plots.static import write_static

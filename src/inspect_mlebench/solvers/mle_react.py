@@ -43,17 +43,16 @@ from inspect_ai.util import Limit, LimitExceededError, apply_limits, store, time
 from inspect_ai.util import message_limit as message_limit_scope
 from inspect_ai.util import token_limit as token_limit_scope
 
+from inspect_mlebench.sandbox.layout import JOBS_DIR
 from inspect_mlebench.solvers.budget import (
     Budget,
     end_reserve,
-    format_duration,
     in_wrapup,
     submit_too_early,
 )
 from inspect_mlebench.solvers.context import sample_metadata
-from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR
 from inspect_mlebench.solvers.snapshots import SELECTION_POLICIES, SubmissionKeeper
-from inspect_mlebench.tools import (
+from inspect_mlebench.solvers.tools import (
     ToolContext,
     bash,
     job_kill,
@@ -65,6 +64,7 @@ from inspect_mlebench.tools import (
     validate_submission,
     validator_for,
 )
+from inspect_mlebench.util import format_duration
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def mle_react(
     reserve_s: float = 60.0,
     user: str | None = "nonroot",
     text_editor: bool = True,
-    jobs_dir: str = DEFAULT_JOBS_DIR,
+    jobs_dir: str = JOBS_DIR,
     instructions: str | None = None,
     model: str | Model | None = None,
 ) -> Agent:

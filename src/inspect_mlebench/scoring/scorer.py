@@ -18,14 +18,14 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 from inspect_ai.util import OutputLimitExceededError, sandbox
 
-from inspect_mlebench.candidates import CANDIDATES_KEY
+from inspect_mlebench.config import RegistryError, add_competitions_dir, get_competition
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
-from inspect_mlebench.metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
-from inspect_mlebench.registry import RegistryError, add_competitions_dir, get_competition
-from inspect_mlebench.score_over_time import CURVE_KEY, build_curve, discard
+from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
+from inspect_mlebench.scoring.candidates import CANDIDATES_KEY
+from inspect_mlebench.scoring.medal_metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
+from inspect_mlebench.scoring.score_over_time import CURVE_KEY, build_curve, discard
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
 
-SUBMISSION_PATH = "/home/submission/submission.csv"
 STORE_KEY = "mlebench:submission"  # zlib-compressed, base64: a copy of what was graded
 SCORE_KEYS = (
     "valid_submission",

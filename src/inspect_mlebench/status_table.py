@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspect_mlebench.registry import Competition, competitions, load_split
+from inspect_mlebench.config import Competition, competitions, load_split
 
 # Splits named in a row's `splits` field; aliases (lite, split75) are left out to avoid repeating them.
 _MEMBERSHIP_SPLITS = ("low", "medium", "high", "all", "dev", "systemcard")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from inspect_mlebench.candidates import POLICY_RULES, Candidate
+from inspect_mlebench.scoring.candidates import POLICY_RULES, Candidate
 
 CURVE_KEY = "score_over_time"  # score metadata
 SHARES = tuple(sorted({k / 10 for k in range(1, 11)} | {0.25, 0.75}))

@@ -22,10 +22,12 @@ from inspect_ai.tool import Tool, ToolResult, tool
 from inspect_ai.util import sandbox
 
 from inspect_mlebench.grading.leniency import GRADING_MODE_KEY
-from inspect_mlebench.solvers.budget import Budget, clamp_timeout, current_budget, format_duration, in_wrapup
+from inspect_mlebench.sandbox.layout import JOBS_DIR, SUBMISSION_PATH, WRITABLE_DIRS
+from inspect_mlebench.solvers.budget import Budget, clamp_timeout, current_budget, in_wrapup
 from inspect_mlebench.solvers.context import sample_metadata
-from inspect_mlebench.solvers.jobs import DEFAULT_JOBS_DIR, JobManager
-from inspect_mlebench.solvers.snapshots import DEFAULT_SUBMISSION_PATH, Snapshot, SubmissionKeeper
+from inspect_mlebench.solvers.jobs import JobManager
+from inspect_mlebench.solvers.snapshots import Snapshot, SubmissionKeeper
+from inspect_mlebench.util import format_duration
 
 _TIMEOUT_EXIT = 124  # coreutils timeout: the command ran out of time
 _KILLED = (137, -9)  # SIGKILL as a shell reports it, and as a directly killed child does
@@ -40,7 +42,7 @@ class ToolContext:
     command_timeout: float | None = 3600.0
     reserve_s: float = 0.0
     wrapup_share: float = 0.0
-    jobs_dir: str = DEFAULT_JOBS_DIR
+    jobs_dir: str = JOBS_DIR
     started: float = field(default_factory=time.monotonic)
     keeper: SubmissionKeeper | None = None
 
@@ -50,7 +52,7 @@ class ToolContext:
 
     @property
     def submission_path(self) -> str:
-        return str(self.metadata.get("submission_path") or DEFAULT_SUBMISSION_PATH)
+        return str(self.metadata.get("submission_path") or SUBMISSION_PATH)
 
     def budget(self) -> Budget:
         return current_budget(self.metadata, self.started)
@@ -193,7 +195,7 @@ def validation_answer(valid: bool | None, reason: str) -> str:
 def validate_submission(ctx: ToolContext | None = None) -> Tool:
     """Host-side validation of a submission file in the sandbox: valid/invalid and why, never a score."""
 
-    async def execute(path: str = DEFAULT_SUBMISSION_PATH) -> ToolResult:
+    async def execute(path: str = SUBMISSION_PATH) -> ToolResult:
         """Check a submission file against the competition's format rules (columns, ids, row count, values).
 
         Answers valid or invalid with the reason; it never reveals a score. Checking the graded file
@@ -203,7 +205,7 @@ def validate_submission(ctx: ToolContext | None = None) -> Tool:
           path: File in the sandbox to check (default /home/submission/submission.csv).
         """
         context = ctx or ToolContext.from_sample()
-        if path in ("", DEFAULT_SUBMISSION_PATH):  # the graded file, wherever this sample keeps it
+        if path in ("", SUBMISSION_PATH):  # the graded file, wherever this sample keeps it
             path = context.submission_path
         if context.keeper is not None and path == context.keeper.path:
             snap: Snapshot | None = await context.keeper.check("validate_submission")
@@ -364,7 +366,7 @@ def resources(ctx: ToolContext | None = None) -> Tool:
     async def execute() -> ToolResult:
         """Report GPU memory and utilisation, CPU load, RAM, free disk, background jobs and the time left."""
         context = ctx or ToolContext.from_sample()
-        dirs = ["/home/code", "/home/submission", "/tmp"]
+        dirs = list(WRITABLE_DIRS)
         result = await sandbox().exec(["bash", "-c", _RESOURCES, "_", *dirs], user=context.user, timeout=60)
         lines = [result.stdout.strip()]
         hardware = context.metadata.get("hardware")

@@ -20,6 +20,8 @@ from typing import Any, Literal, get_args
 
 from inspect_ai.util import store
 
+from inspect_mlebench.util import atomic_write
+
 CANDIDATES_KEY = "mlebench:candidates"  # sample store: the record below, as a dict
 MAX_KEPT_FILES = 100
 MAX_KEPT_BYTES = 2 * 1024**3
@@ -88,10 +90,7 @@ class CandidateArchive:
             if len(self._kept) >= self.max_files or sum(self._kept.values()) + len(data) > self.max_bytes:
                 note = note or f"not kept: past the bound of {self.max_files} files / {self.max_bytes} bytes"
             else:
-                target = self.dir / f"{sha}.csv"
-                partial = target.with_suffix(".part")
-                partial.write_bytes(data)
-                partial.replace(target)  # atomic: a copy is either whole or absent
+                atomic_write(self.dir / f"{sha}.csv", data)  # a copy is either whole or absent
                 self._kept[sha] = len(data)
                 kept = True
         elif data is None and not kept:

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inspect_mlebench.errors import MLEBenchError
+
 if TYPE_CHECKING:  # the registry calls into this module while it loads, so no runtime import of it here
-    from inspect_mlebench.registry import Competition, FunctionCall
+    from inspect_mlebench.config import Competition, FunctionCall
 
 # positional parameters each kind of reference is called with, before the config's keyword arguments
 ROLES: dict[str, tuple[str, ...]] = {
@@ -29,7 +31,7 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReferenceError(ValueError):
+class ReferenceError(MLEBenchError, ValueError):
     """A config names a function that cannot be found or called as the config says."""
 
 
