@@ -118,10 +118,12 @@ def test_report_writes_interactive_and_static_plots(log_dir: Path, tmp_path: Pat
     over_time = [t for t in tables if "share_pct" in t.columns]
     assert sorted(set().union(*(set(t["competition_id"]) for t in over_time))) == sorted(COMPS)
     titanic = next(t for t in over_time if set(t["competition_id"]) == {"spaceship-titanic"})
-    seed1 = titanic[titanic["epoch"] == 1].sort_values("share_pct")
+    seed1 = titanic[(titanic["epoch"] == 1) & (titanic["kind"] == "checkpoint")].sort_values("share_pct")
     # nothing yet at 10%, the sample submission from 20%, the gold file from 60%
     assert list(seed1["selected"].fillna("-")) == ["-"] + ["snapshot #1"] * 5 + ["snapshot #2"] * 6
     assert seed1["score"].iloc[-1] == 1.0
+    steps = titanic[(titanic["epoch"] == 1) & (titanic["kind"] == "new version")]
+    assert list(steps["share_pct"]) == [20.0, 60.0]  # the exact moments the curve steps
 
     # the static images: real PNGs with ink on them, SVGs with the axis titles and the competitions
     for name in ("medal_rate", "percentile", "score_over_time"):

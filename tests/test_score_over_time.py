@@ -94,6 +94,11 @@ def test_curve_replays_the_policy_and_keeps_the_oracle_apart(tmp_path: Path) -> 
     assert by_at["100%"]["score"] == 0.7  # what the run ended with ...
     assert by_at["100%"]["best_so_far"] == 0.9  # ... and the oracle, kept apart
     assert [c["score"] for c in curve["candidates"]] == [0.5, 0.9, 0.7]
+    assert [(p["at_s"], p["selected"], p["best_so_far"]) for p in curve["changes"]] == [
+        (10, "a", 0.5),
+        (50, "b", 0.9),
+        (90, "c", 0.9),
+    ]
     assert "selection=last" in curve["rule"]
 
 

@@ -16,19 +16,15 @@ if TYPE_CHECKING:
     from inspect_mlebench.reporting import SampleRow, SplitSummary
 
 
-OVER_TIME_COLUMNS = ["model", "competition_id", "epoch", "run", "share_pct", "at_hours", "score", "best_so_far",
-                     "selected", "lower_is_better"]  # fmt: skip
-
-
-OVER_TIME_COLUMNS = ["model", "competition_id", "epoch", "run", "share_pct", "at_hours", "score", "best_so_far",
-                     "selected", "lower_is_better"]  # fmt: skip
+OVER_TIME_COLUMNS = ["model", "competition_id", "epoch", "run", "kind", "share_pct", "at_hours", "score",
+                     "best_so_far", "selected", "lower_is_better"]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PlotFrames:
     medals: pd.DataFrame  # model, split, label, mean, sem, lower, upper, seeds, competitions
     percentiles: pd.DataFrame  # model, competition_id, epoch, percentile (0-100), medal
-    over_time: pd.DataFrame  # model, competition_id, epoch, run, share_pct, at_hours, score, best_so_far, selected
+    over_time: pd.DataFrame  # OVER_TIME_COLUMNS; kind: a checkpoint or the moment a new version appeared
 
 
 def plot_frames(
@@ -68,13 +64,20 @@ def plot_frames(
     points = []
     for curve in curves:
         budget = curve.get("budget_s")
-        for point in curve.get("checkpoints") or []:
+        # checkpoints and the moment each version appeared, in time order: the exact step function
+        marked = [(p, "checkpoint") for p in curve.get("checkpoints") or []]
+        marked += [(p, "new version") for p in curve.get("changes") or []]
+        merged = sorted(marked, key=lambda pk: float(pk[0]["at_s"]))
+        for point, kind in merged:
+            if point.get("share") is None:
+                continue
             points.append(
                 {
                     "model": curve["model"],
                     "competition_id": curve["competition_id"],
                     "epoch": curve["epoch"],
                     "run": f"{curve['model']} seed {curve['epoch']}",
+                    "kind": kind,
                     "share_pct": 100 * float(point["share"]),
                     "at_hours": float(point["at_s"]) / 3600 if budget else None,
                     "score": point.get("score"),

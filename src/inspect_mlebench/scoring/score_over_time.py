@@ -118,24 +118,24 @@ def build_curve(
         if c.note:
             row["note"] = c.note
         rows.append(row)
-    points = []
-    for at_s, label in checkpoints(horizon) if horizon > 0 else []:
+
+    def at(at_s: float, label: str) -> dict[str, Any]:
         seen = [c for c in candidates if c.elapsed_s <= at_s]
         chosen = choose(seen, policy)
-        point: dict[str, Any] = {"at": label, "at_s": at_s, "share": round(at_s / horizon, 3)}
+        point: dict[str, Any] = {"at": label, "at_s": at_s, "share": round(at_s / horizon, 4) if horizon else None}
         point["selected"] = chosen.label if chosen else None
         point |= _outcome(graded.get(chosen.sha256) if chosen else None)
-        scores = [
-            float(r["score"])
-            for r in (graded.get(c.sha256) for c in seen)
-            if r is not None and r.get("valid_submission") and r.get("score") is not None
-        ]
         best = None
-        for s in scores:
-            if best is None or _better(s, best, lower):
-                best = s
+        for report in (graded.get(c.sha256) for c in seen):
+            if report is not None and report.get("valid_submission") and report.get("score") is not None:
+                score = float(report["score"])
+                best = score if best is None or _better(score, best, lower) else best
         point["best_so_far"] = best
-        points.append(point)
+        return point
+
+    points = [at(at_s, label) for at_s, label in (checkpoints(horizon) if horizon > 0 else [])]
+    # the exact step function: the same replay the moment each version appeared (plots draw these)
+    changes = [at(c.elapsed_s, c.label) for c in candidates]
     curve: dict[str, Any] = {
         "policy": policy,
         "rule": POLICY_RULES.get(policy, policy),
@@ -144,6 +144,7 @@ def build_curve(
         "is_lower_better": lower,
         "candidates": rows,
         "checkpoints": points,
+        "changes": changes,
         "final": _outcome(final_report),
         "bound": {"max_files": record.get("max_files"), "max_bytes": record.get("max_bytes")},
     }
