@@ -53,7 +53,7 @@ def medal_rate_figure(frames: PlotFrames, synthetic: bool) -> Figure:
     ax.set_ylabel("any-medal rate (%)")
     top = float((df["mean"] + df["sem"]).max()) if not df.empty else 0.0
     ax.set_ylim(0, max(10.0, min(105.0, top * 1.15 + 2)))
-    ax.set_title("Any-medal rate by split and model" + (" (synthetic leaderboards)" if synthetic else ""))
+    ax.set_title("Any-medal rate by split and model" + ("\n(synthetic leaderboards)" if synthetic else ""))
     ax.legend(title="model", loc="upper left", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.text(0.01, 0.01, SEM_NOTE, fontsize=7, color="0.35")
@@ -80,12 +80,12 @@ def percentile_figure(frames: PlotFrames, synthetic: bool) -> Figure:
     ax.set_yticks(range(len(competitions)), competitions)
     ax.invert_yaxis()
     ax.set_xlim(-2, 102)
-    ax.set_xlabel("percentile: share of the leaderboard's teams beaten (%); dotted line: median")
-    ax.set_title("Leaderboard percentile per competition" + (" (synthetic leaderboards)" if synthetic else ""))
+    ax.set_xlabel("percentile: share of the leaderboard's teams beaten (%)\ndotted line: the median team")
+    fig.suptitle("Leaderboard percentile per competition" + (" (synthetic leaderboards)" if synthetic else ""))
     ax.grid(axis="x", alpha=0.3)
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=min(4, 2 * len(models)), fontsize=7,
                frameon=False)  # fmt: skip
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
 
@@ -147,5 +147,7 @@ def write_static(frames: PlotFrames, out: Path, formats: list[str], synthetic: b
     for name, fig in figures.items():
         for fmt in formats:
             with rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable, editable in a paper
-                written.append(atomic_write(out / f"{name}.{fmt}", partial(fig.savefig, format=fmt, dpi=DPI)))
+                written.append(
+                    atomic_write(out / f"{name}.{fmt}", partial(fig.savefig, format=fmt, dpi=DPI), mode=0o644)
+                )
     return written

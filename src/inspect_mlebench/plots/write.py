@@ -35,7 +35,7 @@ def write_plots(frames: PlotFrames, out: Path, formats: Sequence[str], synthetic
     if "html" in formats:
         from inspect_mlebench.plots.interactive import page_html
 
-        written.append(atomic_write(out / "plots.html", page_html(frames, synthetic)))
+        written.append(atomic_write(out / "plots.html", page_html(frames, synthetic), mode=0o644))
     static = [f for f in formats if f in ("png", "svg")]
     if static:
         from inspect_mlebench.plots.static import write_static

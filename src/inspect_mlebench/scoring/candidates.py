@@ -7,12 +7,16 @@ the sample ends (see `score_over_time`).
 
 Copies are deduplicated by sha256 and bounded: at most `MAX_KEPT_FILES` distinct files and `MAX_KEPT_BYTES` in all
 per sample. Past either bound a new version is still listed (time, sha256, checks) but not copied, so it stays
-ungraded in the curve unless it is the submission finally graded (the scorer grades that one anyway).
+ungraded in the curve unless it is the submission finally graded (the scorer grades that one anyway). The scorer
+removes the copies once graded; whatever is left when the process exits (a sample that was never scored, e.g.
+under `--no-score`) is removed then, so no run leaves submissions behind in the temp folder.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -65,6 +69,7 @@ class CandidateArchive:
         self.max_bytes = max_bytes
         self.candidates: list[Candidate] = []
         self.dir = Path(tempfile.mkdtemp(prefix="mlebench-candidates-"))
+        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)
         self._kept: dict[str, int] = {}  # sha256 -> size of the kept copy
         self._publish()
 
