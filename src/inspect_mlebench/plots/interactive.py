@@ -28,8 +28,9 @@ def _medal_rate(frames: PlotFrames) -> Any:
         legend=legend("color", frame_anchor="bottom"),
         x_label=None,
         x_ticks=[],
-        fx_label="split",
-        y_label="any-medal rate (%): mean ± 1 SEM over seeds",
+        fx_label=None,
+        fx_axis="bottom",
+        y_label="any-medal rate (%)",
         y_grid=True,
         width=max(420, 260 * frames.medals["split"].nunique()),
         height=380,
@@ -43,6 +44,7 @@ def _percentile(frames: PlotFrames) -> Any:
 
     data = Data.from_dataframe(frames.percentiles)
     competitions = frames.percentiles["competition_id"].nunique()
+    longest = int(frames.percentiles["competition_id"].str.len().max())
     return plot(
         dot(data, x="percentile", y="competition_id", fill="model", r=5, fill_opacity=0.7, tip=True,
             channels={"seed": "epoch", "medal": "medal"}),
@@ -51,7 +53,7 @@ def _percentile(frames: PlotFrames) -> Any:
         y_label=None,
         x_domain=[0, 100],
         x_grid=True,
-        margin_left=220,
+        margin_left=max(120, 7 * longest + 16),  # room for the competition names
         width=760,
         height=90 + 28 * competitions,
     )  # fmt: skip
@@ -59,20 +61,28 @@ def _percentile(frames: PlotFrames) -> Any:
 
 def _over_time(sub: pd.DataFrame) -> Any:
     from inspect_viz import Data
-    from inspect_viz.mark import line
+    from inspect_viz.mark import dot, line
     from inspect_viz.plot import legend, plot
 
     lower = bool(sub["lower_is_better"].iloc[0])
     data = Data.from_dataframe(sub)
+    versions = Data.from_dataframe(sub[sub["kind"] == "new version"])
+    values = pd.concat([sub["score"], sub["best_so_far"]]).dropna().astype(float)
+    low, high = (float(values.min()), float(values.max())) if not values.empty else (0.0, 1.0)
+    pad = (high - low) * 0.05 or max(abs(low) * 0.1, 0.05)  # a flat curve still gets a readable axis
     return plot(
         line(data, x="share_pct", y="score", z="run", stroke="run", curve="step-after", stroke_width=2,
-             marker="circle", tip=True, channels={"selected": "selected"}),
+             tip=True, channels={"selected": "selected"}),
         line(data, x="share_pct", y="best_so_far", z="run", stroke="run", curve="step-after",
              stroke_dasharray="4,3", stroke_opacity=0.6),
+        dot(versions, x="share_pct", y="score", fill="run", r=3.5, tip=True,
+            channels={"new version": "selected"}),
         legend=legend("color", frame_anchor="right"),
         x_label="budget used (%)",
         y_label=f"score ({'lower' if lower else 'higher'} is better)",
+        y_label_arrow="none",  # Plot's arrow shows the axis direction, which reads wrong next to "lower is better"
         x_domain=[0, 100],
+        y_domain=[low - pad, high + pad],
         grid=True,
         width=640,
         height=260,
@@ -107,8 +117,8 @@ def page_html(frames: PlotFrames, synthetic: bool) -> str:
         parts += [
             "<h2>Score over time</h2>",
             "<p class='note'>Solid: the score the run would have ended with had the budget stopped there (the "
-            "agent's own selection rule). Dashed: the best test score among its submissions so far (an oracle, "
-            "for analysis).</p>",
+            "agent's own selection rule); a dot marks each new version. Dashed: the best test score among its "
+            "submissions so far (an oracle, for analysis).</p>",
         ]
         for competition, sub in frames.over_time.groupby("competition_id", sort=True):
             parts += [f"<h3>{html.escape(str(competition))}</h3>", page.fragment(_over_time(sub))]
