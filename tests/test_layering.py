@@ -38,7 +38,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("agents and scoring", ("solvers", "prompt", "scoring", "baseline", "integrity")),
     (
         "tasks and CLI",
-        ("", "task", "task_params", "task_steps", "competition_tasks", "cli", "reporting", "status_table", "_registry"),
+        (
+            "",
+            "task",
+            "task_params",
+            "task_steps",
+            "competition_tasks",
+            "cli",
+            "reporting",
+            "plots",
+            "status_table",
+            "_registry",
+        ),
     ),
 ]
 
