@@ -139,7 +139,7 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
         else:
             archive = opts.from_zip
             if archive is None:
-                from inspect_mlebench.data.kaggle_source import download_competition_zip
+                from inspect_mlebench.data.kaggle_source.download import download_competition_zip
 
                 archive = download_competition_zip(comp.id, root, api=kaggle_api)  # type: ignore[arg-type]
             raw = extracted = _extract_raw(
@@ -176,7 +176,9 @@ def _preflight(ids: list[str], opts: PrepareOptions) -> object | None:
     """For a Kaggle download: credentials and accepted rules for every competition, all problems in one error."""
     if opts.synthetic or opts.raw_dir is not None or opts.from_zip is not None:
         return None
-    from inspect_mlebench.data.kaggle_source import KaggleError, check_access, credentials_problem, default_api
+    from inspect_mlebench.data.kaggle_source.client import credentials_problem, default_api
+    from inspect_mlebench.data.kaggle_source.download import check_access
+    from inspect_mlebench.data.kaggle_source.errors import KaggleError
 
     problem = credentials_problem()
     if problem:
