@@ -105,7 +105,8 @@ def _extract_raw(
 def _description(comp: Competition) -> tuple[str, list[str]]:
     """Upstream's description.md (fetched at the pinned commit, cached), or our own short text when unreachable;
     the obfuscated variant is cached alongside so `description="obfuscated"` evals run offline."""
-    from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_description
+    from inspect_mlebench.data.upstream_files.descriptions import fetch_description
+    from inspect_mlebench.data.upstream_files.fetch import UpstreamFetchError
 
     notes: list[str] = []
     try:
@@ -160,7 +161,8 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
             if extracted is not None and not opts.keep_raw:
                 shutil.rmtree(extracted, ignore_errors=True)
 
-    from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_leaderboard
+    from inspect_mlebench.data.upstream_files.fetch import UpstreamFetchError
+    from inspect_mlebench.data.upstream_files.leaderboards import fetch_leaderboard
 
     try:
         fetch_leaderboard(
