@@ -36,7 +36,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("grading", ("grading", "competitions", "contract")),
     ("sandbox", ("sandbox",)),
     ("agents and scoring", ("solvers", "prompt", "scoring", "baseline")),
-    ("tasks and CLI", ("", "task", "competition_tasks", "cli", "reporting", "status_table", "_registry")),
+    (
+        "tasks and CLI",
+        ("", "task", "task_params", "task_steps", "competition_tasks", "cli", "reporting", "status_table", "_registry"),
+    ),
 ]
 
 
