@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("data", ("data", "kit")),
     ("grading", ("grading", "competitions", "contract")),
     ("sandbox", ("sandbox",)),
-    ("agents and scoring", ("solvers", "prompt", "scoring", "baseline")),
+    ("agents and scoring", ("solvers", "prompt", "scoring", "baseline", "integrity")),
     (
         "tasks and CLI",
         ("", "task", "task_params", "task_steps", "competition_tasks", "cli", "reporting", "status_table", "_registry"),

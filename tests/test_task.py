@@ -292,3 +292,15 @@ def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.Mo
     built.clear()
     assert task_module.resolve_images("full", "my/cuda-agent:1", build=True)[0] == "my/cuda-agent:1"
     assert built == []  # a user-given agent image is used as is; the validator exists
+
+
+def test_build_task_and_mlebench_declare_the_same_parameters() -> None:
+    """`mlebench`'s signature is what Inspect reads for `-T`; `build_task` repeats it typed. They must agree."""
+    import inspect
+
+    from inspect_mlebench.task import build_task as builder
+    from inspect_mlebench.task import mlebench as task_fn
+
+    shown = {n: p.default for n, p in inspect.signature(task_fn).parameters.items()}
+    built = {n: p.default for n, p in inspect.signature(builder).parameters.items()}
+    assert {n: d for n, d in built.items() if n not in ("model", "dataset_name")} == shown

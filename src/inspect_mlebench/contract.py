@@ -2,8 +2,8 @@
 synthetic data prepares, the sample submission is valid, the gold submission scores the metric's best, no public
 file carries the answers, and broken submissions are refused with a one-line reason.
 
-`tests/test_competitions.py` runs it for every implemented competition; `inspect-mlebench check -c ID` runs it for
-one, so a user adding a competition gets the same verdict without the project's test suite.
+`tests/competitions/test_competitions.py` runs it for every implemented competition; `inspect-mlebench check -c ID`
+runs it for one, so a user adding a competition gets the same verdict without the project's test suite.
 """
 
 from __future__ import annotations

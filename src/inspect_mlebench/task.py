@@ -279,7 +279,37 @@ def mlebench(
     solver: Solver | Agent | None = None,
 ) -> Task:
     """MLE-bench: one sample per competition, graded on the host against the private answers with Kaggle's
-    medal rules. See the README for every parameter."""
+    medal rules (upstream's implementation of them).
+
+    Args:
+      split: `low` (= `lite`), `medium`, `high`, `all` (= `split75`), `dev`, `systemcard`, `spaceship-titanic`, or a
+        path to a `.txt` file of competition ids.
+      competitions: Competition ids (a list, or `a,b,c` from `-T`); overrides `split`.
+      data: `kaggle` (the real data) or `synthetic` (generated, tiny, learnable, with a labelled synthetic
+        leaderboard).
+      data_dir: Where prepared data lives (default `$INSPECT_MLEBENCH_DATA_DIR` or the user cache dir; synthetic data
+        goes to its `synthetic/` subdir).
+      prepare: `auto` prepares what is missing while the task is built; `never` fails the unprepared competitions'
+        samples at sandbox start with the command that prepares them.
+      time_limit_hours: The agent's wall-clock budget (Inspect's sample `time_limit`), stated in its prompt.
+      gpus: GPUs per sample: `auto` (1 when one is usable, else 0 with a warning in the log) or a number.
+      cpus: CPU quota of the agent's container (default upstream's 36, capped by this host).
+      memory_gb: Memory limit of the agent's container (default upstream's 440, capped at 85% of this host's RAM).
+      shm_size_gb: Size of `/dev/shm` (default half the memory).
+      image_profile: `full` (the deep-learning stack) or `slim` (scikit-learn and boosting).
+      description: `original` or `obfuscated` (upstream's rewritten descriptions).
+      internet: Give the agent's container internet access.
+      known_issues: `include`, `flag` (mark samples of competitions with a score-affecting known issue) or `exclude`.
+      sandbox: `docker` (the `mlebench_docker` provider) or `k8s`.
+      build_images: Build missing agent/validator images while the task is built.
+      agent_image: An agent image to use as is instead of the project's.
+      synthetic_size: Roughly how many training items synthetic data has.
+      k8s_data_pvc: Kubernetes: the read-only PersistentVolumeClaim holding the data dir.
+      k8s_image_registry: Kubernetes: the registry the images were pushed to.
+      grading_mode: `upstream` (valid exactly where upstream's grader is; its leniencies are warnings) or `strict`.
+      competitions_dir: A folder of your own competitions to add to the registry.
+      solver: The agent (default `mle_react`); on the command line use `--solver`.
+    """
     return build_task(**locals())
 
 
@@ -320,7 +350,20 @@ def mlebench_demo(
     solver: Solver | Agent | None = None,
 ) -> Task:
     """A few Lite competitions on synthetic data, with the scripted `mlebench/baseline` model as default model:
-    the whole pipeline offline, with no API key and no Kaggle account, in minutes."""
+    the whole pipeline offline, with no API key and no Kaggle account, in minutes.
+
+    Args:
+      competitions: Competition ids (default: three Lite ones, two tabular and one image competition).
+      time_limit_hours: The agent's wall-clock budget.
+      image_profile: `slim` (default) or `full`.
+      data_dir: Where the synthetic data is generated (default the cache's `synthetic/` subdir).
+      gpus: GPUs per sample (default 0).
+      cpus: CPU quota of the agent's container.
+      memory_gb: Memory limit of the agent's container.
+      build_images: Build missing images while the task is built.
+      synthetic_size: Roughly how many training items the synthetic data has.
+      solver: The agent (default `mle_react`).
+    """
     return build_task(
         competitions=competitions or list(DEMO_COMPETITIONS),
         data="synthetic",

@@ -111,7 +111,10 @@ def any_medal_seeds() -> Metric:
 
 @score_reducer(name="mlebench_seeds")
 def mlebench_seeds() -> ScoreReducer:
-    """Reduce a sample's epochs (= seeds) to per-key means, keeping each epoch's any_medal for `any_medal_seeds`."""
+    """Reduce a sample's epochs (= seeds) to per-key means, keeping each epoch's any_medal for `any_medal_seeds`.
+
+    Takes no parameters: the task sets it with `Epochs(1, [mlebench_seeds()])`, so `--epochs N` runs N seeds.
+    """
 
     def reduce(scores: list[Score]) -> Score:
         keys = list(dict.fromkeys(k for s in scores if isinstance(s.value, dict) for k in s.value))

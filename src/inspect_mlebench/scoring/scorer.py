@@ -124,6 +124,11 @@ def mlebench_scorer(
     `grading_mode="upstream"` (default) is valid exactly where upstream's grader is, listing what upstream lets
     through as warnings in the score's metadata; `"strict"` makes those invalid. Re-grade a log strictly with
     `inspect score LOG --scorer inspect_mlebench/mlebench_scorer -S grading_mode=strict`.
+
+    Args:
+      data_dir: Where the prepared data (with the answers) is; default: the data dir each sample recorded.
+      submission_path: The graded file inside the sandbox.
+      grading_mode: `upstream` or `strict`.
     """
     mode = check_mode(grading_mode)
 

@@ -9,22 +9,19 @@ never a score.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import anyio
 from inspect_ai.log import transcript
 from inspect_ai.tool import Tool, ToolResult, tool
 from inspect_ai.util import sandbox
 
-from inspect_mlebench.grading.leniency import GRADING_MODE_KEY
 from inspect_mlebench.sandbox.layout import JOBS_DIR, SUBMISSION_PATH, WRITABLE_DIRS
 from inspect_mlebench.solvers.budget import Budget, clamp_timeout, current_budget, in_wrapup
 from inspect_mlebench.solvers.context import sample_metadata
+from inspect_mlebench.solvers.host_check import validate_csv_bytes
 from inspect_mlebench.solvers.jobs import JobManager
 from inspect_mlebench.solvers.snapshots import Snapshot, SubmissionKeeper
 from inspect_mlebench.util import format_duration
@@ -147,32 +144,6 @@ def python(ctx: ToolContext | None = None) -> Tool:
         return await run_clamped(ctx or ToolContext.from_sample(), ["bash", "-c", launcher], code, timeout)
 
     return execute
-
-
-def _validate_file(competition_id: str, path: Path, data_dir: str | None, mode: str) -> tuple[bool, str]:
-    from inspect_mlebench.grading import validate
-    from inspect_mlebench.grading.leniency import check_mode
-
-    # valid/invalid and the reason only: the warnings upstream-mode grading collects are never shown to the agent
-    return validate(competition_id, path, data_dir, mode=check_mode(mode))
-
-
-async def validate_csv_bytes(data: bytes, metadata: dict[str, Any]) -> tuple[bool | None, str]:
-    """Validate submission bytes on the host with the competition's checks, in a worker thread (pandas).
-    None when the sample does not say which competition it is."""
-    competition_id = metadata.get("competition_id")
-    if not competition_id:
-        return None, "not validated: the sample names no competition"
-    data_dir = metadata.get("data_dir")
-    mode = str(metadata.get(GRADING_MODE_KEY) or "upstream")
-    with tempfile.TemporaryDirectory(prefix="mle-validate-") as tmp:
-        path = Path(tmp) / "submission.csv"
-        path.write_bytes(data)
-        try:
-            valid, reason = await anyio.to_thread.run_sync(_validate_file, str(competition_id), path, data_dir, mode)
-        except Exception as err:  # a grading crash is a tool answer, not an agent crash
-            return None, f"validation failed to run: {type(err).__name__}: {err}"
-    return valid, reason
 
 
 def validator_for(metadata: dict[str, Any]) -> Callable[[bytes], Awaitable[tuple[bool | None, str]]]:

@@ -4,7 +4,7 @@ and its prepared layout.
 Every expected score below was measured on exactly these files (synthetic data of size 60, seed 0, the same
 mutations) with upstream's own grade function (openai/mle-bench at 783b15a, under pandas 2 and pandas 3 alike, read
 as its `grade_csv` reads them, rounded to 5 decimals; any exception there means invalid, None here). The metric's
-hand-computed value is in tests/test_metrics.py.
+hand-computed value is in tests/grading/test_metrics.py.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from inspect_mlebench.cli import cli
 from inspect_mlebench.grading import grade, validate
 from inspect_mlebench.sandbox.validator_server import ValidatorStartupError, create_server
 from inspect_mlebench.solvers.aide.validation import validate_node_submission
-from inspect_mlebench.solvers.tools import validate_csv_bytes
-from test_tools import run_in_sample
+from inspect_mlebench.solvers.host_check import validate_csv_bytes
+from sample_runner import run_in_sample
 
 JIGSAW = "jigsaw-toxic-comment-classification-challenge"
 NOMAD = "nomad2018-predict-transparent-conductors"

@@ -19,7 +19,7 @@ from inspect_mlebench.kit import media
 from inspect_mlebench.kit.holdout import HoldoutError, effective_test_size, prepare_holdout
 from inspect_mlebench.kit.media import MediaError
 
-COMPETITIONS_PACKAGE = Path(__file__).resolve().parents[1] / "src" / "inspect_mlebench" / "competitions"
+COMPETITIONS_PACKAGE = Path(__file__).resolve().parents[2] / "src" / "inspect_mlebench" / "competitions"
 # what a competition module may import from this package: the kit's layers, never another competition module
 ALLOWED_IMPORTS = (
     "inspect_mlebench.kit",

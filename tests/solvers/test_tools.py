@@ -3,16 +3,11 @@ host-side validation of any path, the resource report; and the job bookkeeping p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from inspect_ai import Task, eval
-from inspect_ai.dataset import Sample
-from inspect_ai.model import get_model
-from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.solvers.jobs import JobManager, job_state, parse_status, slug
@@ -28,36 +23,9 @@ from inspect_mlebench.solvers.tools import (
     validate_submission,
     validation_answer,
 )
+from sample_runner import run_in_sample
 
 CID = "spaceship-titanic"
-
-Body = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def run_in_sample(
-    body: Body, log_dir: Path, metadata: dict[str, Any] | None = None, time_limit: int | None = 120
-) -> dict[str, Any]:
-    """Run `body(results)` inside a real sample (local sandbox, sample limits active) and return what it recorded."""
-    results: dict[str, Any] = {}
-
-    @solver
-    def probe() -> Solver:
-        async def solve(state: TaskState, generate: Generate) -> TaskState:
-            await body(results)
-            return state
-
-        return solve
-
-    model = get_model("mockllm/model", custom_outputs=[], memoize=False)
-    task = Task(
-        dataset=[Sample(input="probe", id="probe", metadata=metadata or {})],
-        solver=probe(),
-        sandbox="local",
-        time_limit=time_limit,
-    )
-    [log] = eval(task, model=model, display="none", log_dir=str(log_dir / "logs"))
-    assert log.status == "success", log.error
-    return results
 
 
 def test_job_state_and_status_parsing() -> None:

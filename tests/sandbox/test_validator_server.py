@@ -29,7 +29,7 @@ from inspect_mlebench.sandbox.validator_server import ValidatorServer, Validator
 
 CID = "spaceship-titanic"
 MAX_BYTES = 100_000
-SCRIPT = Path(__file__).resolve().parents[1] / "compose" / "validate_submission.sh"
+SCRIPT = Path(__file__).resolve().parents[2] / "compose" / "validate_submission.sh"
 BOUNDARY = "----mlebench-test-boundary"
 
 
