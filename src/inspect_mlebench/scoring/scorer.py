@@ -22,21 +22,17 @@ from inspect_mlebench.config import RegistryError, add_competitions_dir, get_com
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
 from inspect_mlebench.scoring.candidates import CANDIDATES_KEY
-from inspect_mlebench.scoring.medal_metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
+from inspect_mlebench.scoring.medal_metrics import (
+    SCORE_KEYS,
+    any_medal_by_complexity,
+    any_medal_seeds,
+    mean_by_key,
+    stderr_by_key,
+)
 from inspect_mlebench.scoring.score_over_time import CURVE_KEY, build_curve, discard
 from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
 
 STORE_KEY = "mlebench:submission"  # zlib-compressed, base64: a copy of what was graded
-SCORE_KEYS = (
-    "valid_submission",
-    "submission_exists",
-    "above_median",
-    "any_medal",
-    "gold_medal",
-    "silver_medal",
-    "bronze_medal",
-    "percentile",
-)
 
 
 def _encode(content: bytes) -> str:
