@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
 import shutil
 import signal
 import socket
@@ -31,7 +32,7 @@ import threading
 import time
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -181,6 +182,7 @@ class ValidatorServer:
         self._running = threading.Event()
         self._finished = threading.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
 
     @property
     def port(self) -> int:
@@ -229,7 +231,12 @@ class ValidatorServer:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         self._uploads = asyncio.Semaphore(max(1, self.config.max_uploads))
-        self._validations = asyncio.Semaphore(max(1, self.config.max_concurrent))
+        workers = [
+            threading.Thread(target=self._work, name=f"mlebench-validation-{n}", daemon=True)
+            for n in range(max(1, self.config.max_concurrent))
+        ]
+        for worker in workers:
+            worker.start()
         runner = web.AppRunner(
             self._app(), handle_signals=False, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE,
             lingering_time=_LINGER_SECONDS,
@@ -251,6 +258,8 @@ class ValidatorServer:
             await self._finish_in_flight()
         finally:
             await runner.cleanup()
+            for _ in workers:
+                self._jobs.put(None)
             aiohttp_logger.removeHandler(handler)
             aiohttp_logger.propagate = propagate
             if handle_signals:
@@ -474,37 +483,53 @@ class ValidatorServer:
                     out.write(data)
 
     async def _check_in_worker(self, submission: Path) -> tuple[bool, str]:
-        """`check` in a daemon thread, at most `max_concurrent` at once. The slot is held until the thread is done,
-        even if the request is cancelled meanwhile, so a client that hangs up cannot start a second validation
-        beside a running one; and a daemon thread never holds up the process's exit on SIGTERM."""
-        loop = asyncio.get_running_loop()
-        await self._validations.acquire()
-        done: asyncio.Future[tuple[bool, str]] = loop.create_future()
+        """`check` in a worker thread; queued checks start one after the other without a round trip through the
+        event loop, which is busy with other clients' uploads."""
+        job = _Job(submission, asyncio.get_running_loop())
+        self._jobs.put(job)
+        try:
+            return await job.future
+        except asyncio.CancelledError:
+            job.cancelled.set()  # a queued check is skipped; a running one ends on its own, keeping its worker
+            raise
 
-        def finish(result: tuple[bool, str] | None, error: Exception | None) -> None:
-            self._validations.release()
-            if done.cancelled():
-                return
-            if error is not None:
-                done.set_exception(error)
-            else:
-                assert result is not None
-                done.set_result(result)
-
-        def work() -> None:
+    def _work(self) -> None:
+        """A worker thread: run queued checks until the None that ends it. Daemon threads, so a check that is
+        running at SIGTERM never holds up the process's exit (its temp dir is already gone by then)."""
+        while (job := self._jobs.get()) is not None:
+            if job.cancelled.is_set():
+                continue
             result: tuple[bool, str] | None = None
             error: Exception | None = None
             try:
-                result = self.check(submission)
+                result = self.check(job.submission)
             except Exception as err:  # handed to the request, which answers 500
                 error = err
             try:
-                loop.call_soon_threadsafe(finish, result, error)
+                job.loop.call_soon_threadsafe(job.deliver, result, error)
             except RuntimeError:  # the loop is closed: the server stopped and nobody waits for this verdict
-                return
+                continue
 
-        threading.Thread(target=work, name="mlebench-validation", daemon=True).start()
-        return await done
+
+@dataclass
+class _Job:
+    """One check for a worker thread, and where its verdict goes."""
+
+    submission: Path
+    loop: asyncio.AbstractEventLoop
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.future: asyncio.Future[tuple[bool, str]] = self.loop.create_future()
+
+    def deliver(self, result: tuple[bool, str] | None, error: Exception | None) -> None:
+        """On the event loop: hand the verdict (or the grader's exception) to the waiting request, if any."""
+        if self.future.done():
+            return
+        if error is not None:
+            self.future.set_exception(error)
+        elif result is not None:
+            self.future.set_result(result)
 
 
 def _boundary(content_type: str) -> str | None:
