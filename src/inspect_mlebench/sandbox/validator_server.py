@@ -59,7 +59,7 @@ SERVER_NAME = "mlebench-validator"  # no Python or aiohttp version in the Server
 _CHUNK = 256 * 1024
 _LISTEN_BACKLOG = 1024  # socketserver's default of 5 reset about a tenth of 200 concurrent connections
 _LINGER_SECONDS = 2.0  # after an early answer (413), read and drop the rest of the body this long before closing
-_SHUTDOWN_GRACE = 2.0  # on SIGTERM, requests in flight get this long to be answered; then they are cancelled
+_SHUTDOWN_GRACE = 2.0  # on SIGTERM, a request being checked gets this long to be answered; then it is cancelled
 _USAGE = "send multipart/form-data with a 'file' field (curl -F file=@submission.csv) or a text/csv body"
 
 
@@ -182,6 +182,7 @@ class ValidatorServer:
         self._running = threading.Event()
         self._finished = threading.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._receiving: set[asyncio.Task[Any]] = set()  # of those, the ones still reading an upload
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
 
     @property
@@ -238,7 +239,7 @@ class ValidatorServer:
         for worker in workers:
             worker.start()
         runner = web.AppRunner(
-            self._app(), handle_signals=False, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE,
+            self._app(), handle_signals=False, access_log=None, shutdown_timeout=0.5,
             lingering_time=_LINGER_SECONDS,
         )  # fmt: skip
         await runner.setup()
@@ -272,11 +273,14 @@ class ValidatorServer:
         self._stop.set()
 
     async def _finish_in_flight(self) -> None:
-        """Give the requests in flight a short grace to be answered, then cancel the rest: their handlers remove
-        their temp files on the way out and aiohttp closes their connections."""
+        """Cancel the requests still receiving an upload (it could not be checked in time anyway), give those being
+        checked a short grace to be answered, then cancel the rest: their handlers remove their temp dirs on the way
+        out and aiohttp closes their connections."""
         pending = {task for task in self._in_flight if not task.done()}
-        if pending:
-            _, pending = await asyncio.wait(pending, timeout=_SHUTDOWN_GRACE)
+        for task in pending & self._receiving:
+            task.cancel()
+        if pending - self._receiving:
+            await asyncio.wait(pending - self._receiving, timeout=_SHUTDOWN_GRACE)
         for task in pending:
             task.cancel()
         if pending:
@@ -403,9 +407,13 @@ class ValidatorServer:
             workdir = Path(tempfile.mkdtemp(prefix="mlebench-validate-"))  # mode 0700: private to the server's user
             try:
                 target = workdir / "submission.csv"
+                task = asyncio.current_task()
+                assert task is not None  # a handler always runs in a task
+                self._receiving.add(task)
                 try:
                     upload = await self._receive(request, target)
                 finally:
+                    self._receiving.discard(task)
                     record.size = request.content.total_bytes
                 if not upload.found:
                     raise _RequestError(HTTPStatus.BAD_REQUEST, f"no 'file' field in the form; {_USAGE}")
