@@ -244,7 +244,8 @@ class ValidatorServer:
         aiohttp_logger.addHandler(handler)
         aiohttp_logger.propagate = False
         try:
-            await web.SockSite(runner, self.socket, backlog=_LISTEN_BACKLOG).start()
+            site = web.SockSite(runner, self.socket, backlog=_LISTEN_BACKLOG)
+            await site.start()
             if handle_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     self._loop.add_signal_handler(sig, self._on_signal, sig)
@@ -252,6 +253,7 @@ class ValidatorServer:
             if self._stop_requested:
                 self._stop.set()
             await self._stop.wait()
+            await site.stop()  # no new connections while those in flight finish
             await self._finish_in_flight()
         finally:
             await runner.cleanup()
