@@ -35,10 +35,21 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("data", ("data", "kit")),
     ("grading", ("grading", "competitions", "contract")),
     ("sandbox", ("sandbox",)),
-    ("agents and scoring", ("solvers", "external", "prompt", "scoring", "baseline")),
+    ("agents and scoring", ("solvers", "external", "prompt", "scoring", "baseline", "integrity")),
     (
         "tasks and CLI",
-        ("", "task", "task_params", "task_steps", "competition_tasks", "cli", "reporting", "status_table", "_registry"),
+        (
+            "",
+            "task",
+            "task_params",
+            "task_steps",
+            "competition_tasks",
+            "cli",
+            "reporting",
+            "plots",
+            "status_table",
+            "_registry",
+        ),
     ),
 ]
 

@@ -9,6 +9,8 @@ from inspect_mlebench.competition_tasks import COMPETITION_TASKS
 from inspect_mlebench.external.agent import external_agent
 from inspect_mlebench.external.aide_original import aideml
 from inspect_mlebench.external.coding_agents import claude_code, codex_cli
+from inspect_mlebench.integrity.judge import integrity_judge
+from inspect_mlebench.integrity.plagiarism import integrity_plagiarism
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
 from inspect_mlebench.scoring.scorer import mlebench_scorer
@@ -25,6 +27,8 @@ __all__ = [
     "claude_code",
     "codex_cli",
     "external_agent",
+    "integrity_judge",
+    "integrity_plagiarism",
     "mle_react",
     "mlebench",
     "mlebench_demo",

@@ -142,7 +142,8 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
     "formats",
     default="md,csv,json",
     show_default=True,
-    help="Comma-separated: md (report.md), csv (samples.csv, summary.csv), json (report.json).",
+    help="Comma-separated: md (report.md), csv (samples.csv, summary.csv), json (report.json); plots: html "
+    "(plots.html, interactive), png and svg (static images); plots need pip install 'inspect-mlebench[plots]'.",
 )
 def report_command(logs: tuple[Path, ...], out: Path, formats: str) -> None:
     """Medal rates per split and model (upstream's aggregation over seeds), per-competition results, upstream's
