@@ -25,7 +25,7 @@ from inspect_mlebench.errors import CompetitionNotPreparedError, MLEBenchError
 
 if TYPE_CHECKING:
     from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic, synthesize
-    from inspect_mlebench.external import aideml, external_agent
+    from inspect_mlebench.external import aideml, claude_code, codex_cli, external_agent
     from inspect_mlebench.grading.errors import InvalidSubmissionError
     from inspect_mlebench.grading.grader import grade, validate
     from inspect_mlebench.grading.report import CompetitionReport
@@ -52,6 +52,8 @@ _LAZY = {
     "aide": "inspect_mlebench.solvers.aide",
     "aideml": "inspect_mlebench.external",
     "external_agent": "inspect_mlebench.external",
+    "claude_code": "inspect_mlebench.external",
+    "codex_cli": "inspect_mlebench.external",
 }
 
 
@@ -76,6 +78,8 @@ __all__ = [
     "aide",
     "aideml",
     "build_task",
+    "claude_code",
+    "codex_cli",
     "external_agent",
     "get_competition",
     "grade",
