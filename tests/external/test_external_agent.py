@@ -175,3 +175,11 @@ def test_missing_bridge_clients_fail_before_any_sample(monkeypatch: pytest.Monke
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "openai" else real(name))
     with pytest.raises(scaffold.BridgeClientsMissingError, match=r"need openai on this host.*\[external\]"):
         external_agent(command="run")
+
+
+def test_a_requirement_string_is_one_requirement() -> None:
+    from inspect_mlebench.external.agent import _requirements
+
+    assert _requirements("openai>=1.40,<2") == ("openai>=1.40,<2",)
+    assert _requirements(["openai", " tenacity "]) == ("openai", "tenacity")
+    assert _requirements(None) == ()

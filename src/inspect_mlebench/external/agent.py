@@ -31,9 +31,10 @@ class ExternalAgentConfigError(MLEBenchError, ValueError):
 
 
 def _requirements(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A list of requirements, or one as a string (not split at commas: `pkg>=1,<2` is one requirement)."""
     if value is None:
         return ()
-    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [value] if isinstance(value, str) else list(value)
     return tuple(r.strip() for r in items if r.strip())
 
 

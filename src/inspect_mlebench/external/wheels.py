@@ -93,7 +93,9 @@ async def install_in_sandbox(
         if install.no_deps:
             cmd.append("--no-deps")
         result = await env.exec([*cmd, *install.requirements], user="root", timeout=timeout_s)
-        await env.exec(["rm", "-rf", target], user="root", timeout=120)
+        cleaned = await env.exec(["rm", "-rf", target], user="root", timeout=120)
+        if not cleaned.success:  # only disk space is at stake: say so and go on
+            logger.warning("could not remove the wheels in %s: %s", target, cleaned.stderr.strip())
         if not result.success:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise ScaffoldInstallError(f"installing {' '.join(install.requirements)} in the sandbox failed: {last}")
