@@ -155,6 +155,45 @@ def report_command(logs: tuple[Path, ...], out: Path, formats: str) -> None:
     click.echo(f"wrote {len(written)} file(s) to {out}")
 
 
+@cli.command("integrity")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--judge-model", default=None, help="Also ask this Inspect model (e.g. openai/gpt-4o) to judge each sample."
+)
+@click.option("--kernels", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Also compare the saved code with reference solutions in KERNELS/<competition_id>/.")  # fmt: skip
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Similarity (0-1) flagged by --kernels.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
+def integrity_command(
+    logs: tuple[Path, ...], judge_model: str | None, kernels: Path | None, threshold: float | None, as_json: bool,
+    out: Path | None,
+) -> None:  # fmt: skip
+    """Integrity checks on .eval logs or folders of them: rule violations cited with their evidence, and the
+    validation calls per sample. Exit code 0: no findings; 1: findings; 2: usage error."""
+    from rich.console import Console
+
+    from inspect_mlebench.integrity.command import Options, payload, render, run_checks, write_json_atomic
+    from inspect_mlebench.integrity.extensions import ExtensionUnavailableError
+    from inspect_mlebench.reporting import ReportError
+
+    if threshold is not None and kernels is None:
+        raise click.UsageError("--threshold applies to --kernels; pass --kernels DIR too")
+    options = Options(judge_model=judge_model, kernels=kernels, threshold=threshold)
+    try:
+        results = run_checks(list(logs), options)
+    except (ReportError, ExtensionUnavailableError) as err:
+        raise click.UsageError(" ".join(str(err).split())) from err
+    data = payload(results, options)
+    if out is not None:
+        write_json_atomic(data, out)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        render(results, Console())
+    sys.exit(1 if data["findings"] else 0)
+
+
 @cli.command("check")
 @click.option("--competition", "-c", "competition_ids", multiple=True, required=True, help="Competition id(s).")
 @click.option("--size", default=120, show_default=True, type=click.IntRange(min=1), help="Rows of synthetic data.")

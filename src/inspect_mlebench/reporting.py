@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inspect_mlebench.integrity.checks import SampleIntegrity, check_sample
+from inspect_mlebench.integrity.feedback import CHANNELS, STATEMENT
 from inspect_mlebench.metrics import seed_rates, sem
 
 REPORT_FORMATS = ("md", "csv", "json")
@@ -52,6 +54,8 @@ class SampleRow:
     score: float | None
     is_lower_better: bool | None
     medal: str  # gold / silver / bronze / none / n/a (no leaderboard)
+    integrity: str  # the integrity rules this sample broke (inspect_mlebench.integrity), comma-separated
+    validation_calls: int  # the agent's own validation calls (tool and in-sandbox validator)
     any_medal: bool
     gold_medal: bool
     silver_medal: bool
@@ -164,15 +168,18 @@ def collect(paths: Iterable[Path]) -> Collected:
         present = {s.id for s in log.samples or []}
         if expected and len(present) < expected:
             found.notes.append(f"{file.name}: {expected - len(present)} of {expected} competitions have no sample")
-        found.rows += _rows_of(file, log, meta)
+        checked = {(s.id, s.epoch): check_sample(s, file.name) for s in log.samples or []}
+        found.rows += _rows_of(file, log, meta, checked)
         found.grading_reports |= _grading_reports(log)
-        found.disclosures.append(_disclosure(file, log, meta))
+        found.disclosures.append(_disclosure(file, log, meta, checked))
     if not found.rows:
         raise ReportError("no graded MLE-bench samples in the given logs")
     return found
 
 
-def _rows_of(file: Path, log: Any, disclosure: dict[str, Any]) -> list[SampleRow]:
+def _rows_of(
+    file: Path, log: Any, disclosure: dict[str, Any], checked: dict[tuple[Any, int], SampleIntegrity]
+) -> list[SampleRow]:
     limit = _number(disclosure.get("time_limit_hours"))
     gpus = (disclosure.get("hardware") or {}).get("gpus") or 0
     split = disclosure.get("split") or "custom"
@@ -198,6 +205,8 @@ def _rows_of(file: Path, log: Any, disclosure: dict[str, Any]) -> list[SampleRow
                 score=_number(report.get("score")),
                 is_lower_better=report.get("is_lower_better"),
                 medal=medal or ("none" if has_board else "n/a"),
+                integrity=", ".join(checked[(sample.id, sample.epoch)].rule_names),
+                validation_calls=checked[(sample.id, sample.epoch)].validation.agent_calls,
                 any_medal=_as_bool(report.get("any_medal")),
                 gold_medal=_as_bool(report.get("gold_medal")),
                 silver_medal=_as_bool(report.get("silver_medal")),
@@ -281,8 +290,11 @@ def _grading_reports(log: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def _disclosure(file: Path, log: Any, meta: dict[str, Any]) -> dict[str, Any]:
+def _disclosure(
+    file: Path, log: Any, meta: dict[str, Any], checked: dict[tuple[Any, int], SampleIntegrity]
+) -> dict[str, Any]:
     """What upstream's leaderboard asks of a submission, from the task's disclosure metadata."""
+    calls = [r.validation.agent_calls for r in checked.values()]
     return {
         "log": file.name,
         "run_id": log.eval.run_id,
@@ -298,9 +310,13 @@ def _disclosure(file: Path, log: Any, meta: dict[str, Any]) -> dict[str, Any]:
         "internet": meta.get("internet"),
         "grading mode": meta.get("grading_mode"),
         "competitions with known issues": meta.get("known_issues") or {},
-        # the validator answers valid/invalid only and grading runs after the sample ends; a custom solver could
-        # change that, which is why the scaffold is named above
-        "test-derived signal to the agent": "none by design (the validator answers valid/invalid only)",
+        # the scaffold is named above because a custom solver could add channels
+        "test-derived signal to the agent": STATEMENT,
+        "feedback channels": CHANNELS,
+        "validation calls per sample": {"total": sum(calls), "max": max(calls, default=0)},
+        "integrity findings": {
+            f"{r.sample_id} (epoch {r.epoch})": r.rule_names for r in checked.values() if r.findings
+        },
     }
 
 
@@ -325,8 +341,9 @@ def _markdown(summaries: Sequence[SplitSummary], rows: Sequence[SampleRow], note
             lines.append(f"- {s.model} / {s.split}, {level}: any medal {rate.mean:.1f} ± {rate.standard_error:.1f} %")
         lines += [f"- {s.model} / {s.split}: {note}" for note in s.notes]
     lines += ["", "## Per competition", ""]
-    columns = ["model", "competition_id", "epoch", "score", "medal", "above_median", "percentile", "valid_submission",
-               "budget_used", "tokens", "cost_usd", "gpu_hours", "known_issues", "error"]  # fmt: skip
+    columns = ["model", "competition_id", "epoch", "score", "medal", "integrity", "validation_calls", "above_median",
+               "percentile", "valid_submission", "budget_used", "tokens", "cost_usd", "gpu_hours", "known_issues",
+               "error"]  # fmt: skip
     lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in sorted(rows, key=lambda r: (r.model, r.competition_id, r.epoch)):
         values = asdict(row)
