@@ -42,7 +42,7 @@ def test_text_kept_binary_and_data_left_out_caps_applied(tmp_path: Path, monkeyp
     code = tmp_path / "code"
     (code / "pkg" / "__pycache__").mkdir(parents=True)
     (code / "train.py").write_text("print('train')\n")
-    (code / "big.py").write_text("x = 1\n" * 50)  # 300 bytes: kept truncated to 100
+    (code / "big.py").write_text("a" + "é" * 200)  # 401 bytes; the 100-byte cut halves a two-byte character
     (code / "notes.md").write_text("# notes\n")
     (code / "preds.csv").write_text("id,y\n1,0\n")
     (code / "weights.json").write_bytes(b"{\0\0}")
@@ -55,7 +55,7 @@ def test_text_kept_binary_and_data_left_out_caps_applied(tmp_path: Path, monkeyp
     kept = {f.path: f for f in evidence.files}
     assert set(kept) == {str(code / n) for n in ("train.py", "big.py", "notes.md")} | {str(elsewhere)}
     assert kept[str(code / "big.py")].truncated
-    assert len(kept[str(code / "big.py")].text) == 100
+    assert kept[str(code / "big.py")].text == "a" + "é" * 49 + "\ufffd"
     assert kept[str(elsewhere)].source == "ran"
     reasons = {Path(o.path).name: o.reason for o in evidence.left_out}
     assert reasons["preds.csv"] == "not a code or text file type"

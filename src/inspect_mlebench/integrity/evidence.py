@@ -8,6 +8,7 @@ once while the sandbox is up; `inspect score` re-scoring (no sandbox) keeps what
 
 from __future__ import annotations
 
+import base64
 import posixpath
 import re
 import shlex
@@ -165,10 +166,12 @@ async def _file_size(path: str) -> int | None:
 async def _read_head(path: str, size: int) -> bytes:
     if size <= MAX_FILE_BYTES:
         return await sandbox().read_file(path, text=False)
-    result = await sandbox().exec(["head", "-c", str(MAX_FILE_BYTES), path], timeout=LIST_TIMEOUT_S)
+    # base64: a cut in the middle of a multi-byte character must not fail the command's output decoding
+    script = f"head -c {MAX_FILE_BYTES} {shlex.quote(path)} | base64"
+    result = await sandbox().exec(["sh", "-c", script], timeout=LIST_TIMEOUT_S)
     if not result.success:
         raise OSError(result.stderr.strip()[:200] or f"head exited {result.returncode}")
-    return result.stdout.encode("utf-8", errors="surrogateescape")
+    return base64.b64decode(result.stdout)
 
 
 async def _keep(path: str, size: int, source: str, evidence: Evidence, used: int) -> int:

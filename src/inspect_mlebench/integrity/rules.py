@@ -104,8 +104,8 @@ def _hand_written(source: Source, ctx: RuleContext) -> Iterator[Hit]:
         for offset, line in _code_lines(source.text):
             if _HEREDOC.search(line) and _INTO_SUB.search(line):
                 yield Hit(offset, "a here-document written into the submission")
-    if "submission" not in source.text:
-        return
+    if "submission" not in source.text or (source.language == "text" and source.kind != "tool_call"):
+        return  # notes may hold tables of results
     rows = []  # literal data rows, in code or string literals: `1,0.5` on a line or between `\n` escapes
     position = 0
     for piece in _SEGMENTS.split(source.text):
