@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.config import competitions
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
-from inspect_mlebench.registry import competitions
 from inspect_mlebench.tables import read_csv
 
 # Approximate rows in upstream's prepared test set: the Kaggle file's size times the split in each prepare.py
@@ -129,13 +129,13 @@ import json, sys, time
 mode, cid, sub, data = sys.argv[1:5]
 import pandas as pd
 from inspect_mlebench.grading import grade
-from inspect_mlebench.registry import competitions
+from inspect_mlebench.config import competitions
 from inspect_mlebench.tables import read_csv
 competitions()  # a long-lived eval process has the registry loaded already
 # ... and the metric libraries and the competition's grader module imported (the validator warms them at start;
 # scikit-learn's import alone takes about a second and is paid once per process, not per grade)
 import scipy.stats, sklearn.metrics
-from inspect_mlebench.references import resolve
+from inspect_mlebench.config.references import resolve
 if competitions()[cid].grading.grader is not None:
     resolve(competitions()[cid].grading.grader)
 

@@ -39,7 +39,7 @@ def import_self_time_us(statement: str, baseline: str) -> tuple[int, int]:
 
 def registry_load_ms() -> float:
     code = (
-        "import time; from inspect_mlebench.registry import competitions; t=time.perf_counter(); competitions(); "
+        "import time; from inspect_mlebench.config import competitions; t=time.perf_counter(); competitions(); "
         "print((time.perf_counter()-t)*1000)"
     )
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)

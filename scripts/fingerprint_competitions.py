@@ -43,9 +43,9 @@ def tree_md5s(root: Path) -> dict[str, str]:
 
 
 def fingerprint(raw_root: Path, synthesize: bool) -> dict[str, object]:
+    from inspect_mlebench.config import competitions
     from inspect_mlebench.data import prepare as prep
     from inspect_mlebench.grading import grade
-    from inspect_mlebench.registry import competitions
 
     result: dict[str, object] = {}
     for cid, comp in competitions().items():

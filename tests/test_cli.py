@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from inspect_mlebench.catalog import catalog_rows, markdown_table
 from inspect_mlebench.cli import cli
+from inspect_mlebench.status_table import catalog_rows, markdown_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ROW_FIELDS = {

@@ -26,7 +26,7 @@ def test_package_import_is_light() -> None:
 
 
 def test_cli_list_is_light() -> None:
-    loaded = _modules_after("from inspect_mlebench.catalog import catalog_rows; catalog_rows()")
+    loaded = _modules_after("from inspect_mlebench.status_table import catalog_rows; catalog_rows()")
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
 
 

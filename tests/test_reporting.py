@@ -19,9 +19,9 @@ from inspect_ai.util import sandbox
 from inspect_mlebench import get_competition
 from inspect_mlebench.cli import cli
 from inspect_mlebench.data.prepare import prepare_synthetic, public_sample_submission
-from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.reporting import collect, summarize
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 
 COMPS = ["spaceship-titanic", "random-acts-of-pizza"]
 # which file each epoch submits: gold (a medal on these leaderboards) or the sample submission (none)

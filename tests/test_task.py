@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,13 @@ from inspect_ai._util.registry import registry_info, registry_lookup, registry_p
 from inspect_ai.tool import ToolInfo, ToolParams
 
 from inspect_mlebench import RegistryError, get_competition, load_split
+from inspect_mlebench._version import TASK_VERSION
 from inspect_mlebench.baseline.model import BaselineModelAPI, BaselinePlan
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
+from inspect_mlebench.config.naming import task_name
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.naming import task_name
-from inspect_mlebench.sandbox.provider import (
-    UNPREPARED_KEY,
-    CompetitionNotPreparedError,
-    MlebenchDockerSandboxEnvironment,
-)
+from inspect_mlebench.errors import CompetitionNotPreparedError
+from inspect_mlebench.sandbox.provider import UNPREPARED_KEY, MlebenchDockerSandboxEnvironment
 from inspect_mlebench.task import (
     DEMO_COMPETITIONS,
     TaskConfigError,
@@ -94,6 +93,9 @@ def test_one_sample_per_competition_with_facts_and_disclosure(data_dir: Path) ->
     assert disclosure["time_limit_hours"] == 0.5
     assert task.epochs_reducer is not None  # --epochs N keeps the per-seed reducer
     assert task.score_on_error is True  # a crashed agent's submission is still graded
+    # the task's version says which results are comparable; it is not the package's release
+    assert task.version == disclosure["task_version"] == TASK_VERSION
+    assert re.fullmatch(r"\d+-[A-Z]", TASK_VERSION)
 
 
 def test_prepare_auto_prepares_synthetic_data(tmp_path: Path) -> None:
@@ -261,7 +263,7 @@ def test_baseline_refuses_unknown_model_names() -> None:
 
 
 def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.MonkeyPatch) -> None:
-    from inspect_mlebench import task as task_module
+    from inspect_mlebench import task_steps as task_module
     from inspect_mlebench.sandbox import images
 
     built: list[dict[str, Any]] = []
@@ -274,7 +276,7 @@ def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.Mo
     monkeypatch.setattr(images, "build_images", fake_build)
     monkeypatch.setenv("INSPECT_MLEBENCH_BASE_IMAGE", "local/debian:bookworm-slim")
     monkeypatch.setenv("INSPECT_MLEBENCH_DOWNLOAD_WHEELS", "1")
-    agent, validator = task_module._images("slim", None, build=True)
+    agent, validator = task_module.resolve_images("slim", None, build=True)
     assert agent == images.agent_image("slim")
     assert validator == images.validator_image()
     assert built == [
@@ -288,5 +290,17 @@ def test_missing_images_are_built_before_the_first_sample(monkeypatch: pytest.Mo
         }
     ]
     built.clear()
-    assert task_module._images("full", "my/cuda-agent:1", build=True)[0] == "my/cuda-agent:1"
+    assert task_module.resolve_images("full", "my/cuda-agent:1", build=True)[0] == "my/cuda-agent:1"
     assert built == []  # a user-given agent image is used as is; the validator exists
+
+
+def test_build_task_and_mlebench_declare_the_same_parameters() -> None:
+    """`mlebench`'s signature is what Inspect reads for `-T`; `build_task` repeats it typed. They must agree."""
+    import inspect
+
+    from inspect_mlebench.task import build_task as builder
+    from inspect_mlebench.task import mlebench as task_fn
+
+    shown = {n: p.default for n, p in inspect.signature(task_fn).parameters.items()}
+    built = {n: p.default for n, p in inspect.signature(builder).parameters.items()}
+    assert {n: d for n, d in built.items() if n not in ("model", "dataset_name")} == shown

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_mlebench.config import get_competition
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
 from inspect_mlebench.grading import grade
-from inspect_mlebench.registry import get_competition
 
 Mutation = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]  # (gold, answers), both read as text -> submission
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from inspect_mlebench._version import __version__
-from inspect_mlebench.registry import (
+from inspect_mlebench.config import (
     SPLIT_ALIASES,
     Competition,
     GradingSpec,
@@ -21,13 +21,14 @@ from inspect_mlebench.registry import (
     load_split,
     split_names,
 )
+from inspect_mlebench.errors import CompetitionNotPreparedError, MLEBenchError
 
 if TYPE_CHECKING:
     from inspect_mlebench.data.prepare import PreparationError, prepare, prepare_synthetic, synthesize
     from inspect_mlebench.grading.errors import InvalidSubmissionError
     from inspect_mlebench.grading.grader import grade, validate
     from inspect_mlebench.grading.report import CompetitionReport
-    from inspect_mlebench.scorer import mlebench_scorer
+    from inspect_mlebench.scoring.scorer import mlebench_scorer
     from inspect_mlebench.solvers.aide import aide
     from inspect_mlebench.solvers.mle_react import mle_react
     from inspect_mlebench.task import build_task, mlebench, mlebench_demo, mlebench_lite
@@ -45,7 +46,7 @@ _LAZY = {
     "mlebench_lite": "inspect_mlebench.task",
     "mlebench_demo": "inspect_mlebench.task",
     "build_task": "inspect_mlebench.task",
-    "mlebench_scorer": "inspect_mlebench.scorer",
+    "mlebench_scorer": "inspect_mlebench.scoring.scorer",
     "mle_react": "inspect_mlebench.solvers.mle_react",
     "aide": "inspect_mlebench.solvers.aide",
 }
@@ -60,10 +61,12 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "SPLIT_ALIASES",
     "Competition",
+    "CompetitionNotPreparedError",
     "CompetitionReport",
     "GradingSpec",
     "InvalidSubmissionError",
     "KnownIssue",
+    "MLEBenchError",
     "PreparationError",
     "RegistryError",
     "__version__",

@@ -6,9 +6,9 @@ objects it registers and nothing heavy (no pandas, scikit-learn or docker at imp
 
 from inspect_mlebench.baseline.model import BaselineModelAPI
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
-from inspect_mlebench.metrics import mlebench_seeds
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
-from inspect_mlebench.scorer import mlebench_scorer
+from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
+from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.aide import aide
 from inspect_mlebench.solvers.mle_react import mle_react
 from inspect_mlebench.task import mlebench, mlebench_demo, mlebench_lite

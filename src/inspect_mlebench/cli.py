@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from inspect_mlebench._version import __version__
+from inspect_mlebench.config import RegistryError
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GRADING_MODES, check_mode
-from inspect_mlebench.registry import RegistryError
+from inspect_mlebench.sandbox.layout import BRIDGE_PORT, VALIDATOR_PORT
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,7 +26,7 @@ from inspect_mlebench.registry import RegistryError
 def cli(competitions_dir: Path | None) -> None:
     """MLE-bench for Inspect AI: competitions, data, grading and images."""
     if competitions_dir is not None:
-        from inspect_mlebench.registry import add_competitions_dir
+        from inspect_mlebench.config import add_competitions_dir
 
         try:
             add_competitions_dir(competitions_dir)
@@ -45,7 +46,7 @@ def cli(competitions_dir: Path | None) -> None:
 @click.option("--markdown", is_flag=True, help="Print a Markdown table (the README's status table).")
 def list_command(split: str | None, as_json: bool, markdown: bool) -> None:
     """List competitions with their metric, known issues and what is implemented for each."""
-    from inspect_mlebench.catalog import TABLE_COLUMNS, catalog_rows, markdown_table, table_cells
+    from inspect_mlebench.status_table import TABLE_COLUMNS, catalog_rows, markdown_table, table_cells
 
     if as_json and markdown:
         raise click.UsageError("choose one of --json and --markdown")
@@ -319,9 +320,9 @@ def prepare_command(
     overwrite: bool,
 ) -> None:
     """Download (Kaggle), extract, prepare and verify competitions into <data>/<id>/prepared/{public,private}."""
+    from inspect_mlebench.config import load_split
     from inspect_mlebench.data.acquire import Outcome, PrepareOptions, prepare_competitions
     from inspect_mlebench.data.prepare import PreparationError
-    from inspect_mlebench.registry import load_split
 
     if sum([from_zip is not None, raw_dir is not None, synthetic]) > 1:
         raise click.UsageError("choose at most one of --from-zip, --raw-dir and --synthetic")
@@ -377,9 +378,9 @@ def prepare_command(
 @click.option("--json", "as_json", is_flag=True)
 def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as_json: bool) -> None:
     """Report per competition: prepared / missing / checksum mismatch / leaderboard missing or mismatched."""
+    from inspect_mlebench.config import competitions, load_split
     from inspect_mlebench.data.doctor import diagnose
     from inspect_mlebench.data.paths import resolve_data_dir
-    from inspect_mlebench.registry import competitions, load_split
 
     root = resolve_data_dir(data_dir)
     registry = competitions()
@@ -428,7 +429,9 @@ def doctor_command(data_dir: Path | None, split: str | None, no_verify: bool, as
 @click.option("-c", "--competition", "competition_id", required=True, help="The one competition this validator serves.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Data dir holding its answers.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (keep loopback in the sandbox).")
-@click.option("--port", default=5000, show_default=True, help="Listen port (never 13131, the agent bridge's).")
+@click.option(
+    "--port", default=VALIDATOR_PORT, show_default=True, help=f"Listen port (never {BRIDGE_PORT}, the agent bridge's)."
+)
 @click.option(
     "--max-bytes", default=1 << 30, show_default=True, help="Largest upload accepted; larger ones get HTTP 413."
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from inspect_ai import Task
 
-from inspect_mlebench.naming import task_name
+from inspect_mlebench.config.naming import task_name
 from inspect_mlebench.resources import task_configs_dir
 from inspect_mlebench.task import fixed_task
 

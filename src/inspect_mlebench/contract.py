@@ -2,8 +2,8 @@
 synthetic data prepares, the sample submission is valid, the gold submission scores the metric's best, no public
 file carries the answers, and broken submissions are refused with a one-line reason.
 
-`tests/test_competitions.py` runs it for every implemented competition; `inspect-mlebench check -c ID` runs it for
-one, so a user adding a competition gets the same verdict without the project's test suite.
+`tests/competitions/test_competitions.py` runs it for every implemented competition; `inspect-mlebench check -c ID`
+runs it for one, so a user adding a competition gets the same verdict without the project's test suite.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from inspect_mlebench.config import Competition, get_competition
 from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
 from inspect_mlebench.grading.grader import grade, is_best_score
-from inspect_mlebench.registry import Competition, get_competition
 
 BROKEN_KINDS = ("missing_column", "wrong_ids", "too_few_rows", "nan", "random_bytes")
 

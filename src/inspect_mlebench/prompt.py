@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspect_mlebench.registry import Competition
-from inspect_mlebench.solvers.budget import format_duration
+from inspect_mlebench.config import Competition
+from inspect_mlebench.util import format_duration
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.integrity.checks import SampleIntegrity, check_sample
 from inspect_mlebench.integrity.feedback import CHANNELS, STATEMENT
-from inspect_mlebench.metrics import seed_rates, sem
+from inspect_mlebench.scoring.medal_metrics import seed_rates, sem
 
 REPORT_FORMATS = ("md", "csv", "json")
 RATE_KEYS = (
@@ -35,7 +36,7 @@ RATE_KEYS = (
 )
 
 
-class ReportError(ValueError):
+class ReportError(MLEBenchError, ValueError):
     """No usable log among the inputs, or an output that cannot be written."""
 
 

@@ -30,3 +30,8 @@ def task_configs_dir() -> Path:
 
 def compose_dir() -> Path:
     return resource_dir("compose")
+
+
+def package_dir() -> Path:
+    """This package's own folder (its Python source), as installed or checked out."""
+    return _PACKAGE_DIR

@@ -27,10 +27,10 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from inspect_mlebench.baseline.scripted import ScriptedModelAPI, declare_model_info
+from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, SUBMISSION_PATH, VALIDATE_SCRIPT
 
-DATA_DIR = "/home/data"
-SUBMISSION = "/home/submission/submission.csv"
-SCRIPT_PATH = "/home/code/train.py"
+SUBMISSION = SUBMISSION_PATH
+SCRIPT_PATH = f"{CODE_DIR}/train.py"
 MAX_STEPS = 12  # after this many turns it only answers in text (an agent without submit then ends the sample)
 
 
@@ -106,7 +106,7 @@ class BaselinePlan:
         if "validate_submission" in self.tools:
             validate: tuple[str, dict[str, Any]] | None = ("validate_submission", {})
         else:
-            validate = self.shell(f"/home/validate_submission.sh {shlex.quote(SUBMISSION)}")
+            validate = self.shell(f"{VALIDATE_SCRIPT} {shlex.quote(SUBMISSION)}")
         return [self.shell(explore), self.shell(write), self.shell(run), validate]
 
     def submit(self, last_result: str | None) -> tuple[str, dict[str, Any]] | None:

@@ -20,6 +20,7 @@ from typing import Literal
 
 from filelock import FileLock
 
+from inspect_mlebench.config import Competition, get_competition
 from inspect_mlebench.data.archive import extract
 from inspect_mlebench.data.checksums import ChecksumError, prepared_mismatches, zip_mismatch
 from inspect_mlebench.data.paths import competition_dir, resolve_data_dir, synthetic_data_dir
@@ -30,7 +31,6 @@ from inspect_mlebench.data.prepare import (
     prepare,
     prepare_synthetic,
 )
-from inspect_mlebench.registry import Competition, get_competition
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from inspect_mlebench.errors import MLEBenchError
+
 # Room to leave beyond the archive's uncompressed size (filesystem overhead, the preparer's own copies).
 DISK_MARGIN = 1.1
 # A zip bomb expands a megabyte into gigabytes. Kaggle's downloads (CSV, images, audio) expand a few times, at
@@ -18,7 +20,7 @@ BOMB_MIN_BYTES = 1 << 30
 EXPANSION_ENV = "INSPECT_MLEBENCH_MAX_EXPANSION"
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(MLEBenchError, RuntimeError):
     """An archive cannot be extracted safely; the message says which entry or how much space is missing."""
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.config import Competition
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Mismatch:
         return f"{self.path} ({got}, expected {self.expected})"
 
 
-class ChecksumError(RuntimeError):
+class ChecksumError(MLEBenchError, RuntimeError):
     """Prepared or downloaded files do not match upstream's checksums."""
 
     def __init__(self, competition_id: str, mismatches: list[Mismatch]) -> None:
@@ -67,10 +67,7 @@ def _load_verified(root: Path) -> dict[str, dict[str, object]]:
 
 
 def _save_verified(root: Path, entries: dict[str, dict[str, object]]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(entries, fh, indent=1)
-    Path(tmp).replace(root / VERIFIED_FILE)
+    atomic_write(root / VERIFIED_FILE, json.dumps(entries, indent=1))
 
 
 def prepared_mismatches(comp: Competition, competition_root: Path, *, prepared: Path | None = None) -> list[Mismatch]:

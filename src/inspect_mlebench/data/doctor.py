@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from inspect_mlebench.config import Competition
 from inspect_mlebench.data.checksums import prepared_mismatches
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
 from inspect_mlebench.data.prepare import is_prepared
-from inspect_mlebench.registry import Competition
 
 LeaderboardState = Literal["ok", "missing", "mismatch"]
 

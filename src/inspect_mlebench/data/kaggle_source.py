@@ -39,6 +39,8 @@ import urllib3.exceptions
 from filelock import FileLock
 
 from inspect_mlebench.data.checksums import md5_file
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ class KaggleApiLike(Protocol):
     ) -> None: ...
 
 
-class KaggleError(RuntimeError):
+class KaggleError(MLEBenchError, RuntimeError):
     """A Kaggle request failed. The message is one line and names the fix; `kind` says what went wrong."""
 
     def __init__(
@@ -188,7 +190,7 @@ def default_api(*, max_attempts: int = 5, sleep: Callable[[float], None] = time.
             # 2.x swallows the failure, older releases raised or exited.
             from kaggle.api.kaggle_api_extended import KaggleApi
         except (Exception, SystemExit) as err:
-            detail = _one_line(str(err)) or type(err).__name__
+            detail = one_line(err, 200) or type(err).__name__
             raise KaggleError(
                 f"the kaggle client failed to start ({detail}); check the credentials or create a token at {TOKEN_URL}",
                 kind="auth",
@@ -221,15 +223,10 @@ def rules_url(competition_id: str) -> str:
 
 def _rules_unavailable(competition_id: str) -> bool:
     """Whether the registry records that Kaggle no longer lets new users accept this competition's rules."""
-    from inspect_mlebench.registry import competitions
+    from inspect_mlebench.config import competitions
 
     comp = competitions().get(competition_id)
     return comp is not None and any(issue.kind == "rules_unavailable" for issue in comp.known_issues)
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _rules_message(competition_id: str, server_said: str) -> str:
@@ -292,7 +289,7 @@ def _classify(err: BaseException, competition_id: str | None) -> KaggleError | N
         return KaggleError(message, kind=kind, competition_id=competition_id, status=status, retry_after=retry_after)
 
     if isinstance(err, requests.HTTPError):
-        said = _one_line(str(err))
+        said = one_line(err, 200)
         response = err.response
         if response is None:
             return error(f"{prefix}Kaggle request failed: {said}", "other")
@@ -331,11 +328,11 @@ def _classify(err: BaseException, competition_id: str | None) -> KaggleError | N
         )
     if isinstance(err, _TRANSIENT_EXCEPTIONS):
         return error(
-            f"{prefix}could not reach Kaggle: {type(err).__name__}: {_one_line(str(err))}; check the network", "network"
+            f"{prefix}could not reach Kaggle: {type(err).__name__}: {one_line(err, 200)}; check the network", "network"
         )
     if isinstance(err, ValueError) and "does not match expected size" in str(err):
         # The client's own check after a stream ended early; its partial file is resumed on the next call.
-        return error(f"{prefix}the download ended early: {_one_line(str(err))}", "network")
+        return error(f"{prefix}the download ended early: {one_line(err, 200)}", "network")
     return None
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
+from inspect_mlebench.config import Competition, get_competition
+from inspect_mlebench.config.references import resolve
 from inspect_mlebench.data.paths import competition_dir
-from inspect_mlebench.references import resolve
-from inspect_mlebench.registry import Competition, get_competition
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import first_line
 
 PreparerFn = Callable[[Path, Path, Path], None]
 GeneratorFn = Callable[[Path, int, int], None]
@@ -27,7 +29,7 @@ DEFAULT_SYNTHETIC_SIZE = 200
 GOLD_SUBMISSION = "gold_submission.csv"
 
 
-class PreparationError(RuntimeError):
+class PreparationError(MLEBenchError, RuntimeError):
     """Preparation cannot run or did not produce what the config declares."""
 
 
@@ -61,7 +63,7 @@ def _run_preparer(comp: Competition, preparer: PreparerFn, raw_dir: Path, public
             "--raw-dir or --from-zip"
         ) from err
     except (KeyError, ValueError, IndexError, TypeError) as err:
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        detail = first_line(err, empty="")
         raise PreparationError(
             f"'{comp.id}': the raw data in {raw_dir} is not laid out as Kaggle's download ({type(err).__name__}: "
             f"{detail[:200]}); pass the competition's own --raw-dir or --from-zip"

@@ -14,7 +14,6 @@ import http.client
 import io
 import logging
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -26,14 +25,15 @@ from typing import BinaryIO, NoReturn
 
 from platformdirs import user_cache_dir
 
-from inspect_mlebench._version import __version__
+from inspect_mlebench._version import UPSTREAM_COMMIT, __version__
+from inspect_mlebench.config import Competition
 from inspect_mlebench.data.paths import leaderboard_path
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import atomic_write, one_line
 
 logger = logging.getLogger(__name__)
 
 UPSTREAM_REPO = "openai/mle-bench"
-UPSTREAM_COMMIT = "783b15af77404fbaffe7255b0c4a934b46153389"
 
 MEDIA_URL_ENV = "INSPECT_MLEBENCH_UPSTREAM_MEDIA_URL"
 RAW_URL_ENV = "INSPECT_MLEBENCH_UPSTREAM_RAW_URL"
@@ -58,7 +58,7 @@ _FILE_MODE = 0o644
 _USER_AGENT = f"inspect-mlebench/{__version__} (+https://github.com/{UPSTREAM_REPO})"
 
 
-class UpstreamFetchError(RuntimeError):
+class UpstreamFetchError(MLEBenchError, RuntimeError):
     """An upstream file could not be fetched or did not match; the message is one line and says what to do."""
 
 
@@ -106,7 +106,8 @@ def description_url(competition_id: str, *, obfuscated: bool = False, commit: st
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value).split()) or type(value).__name__
+    """The value's text on one line, or its type's name when it has none (e.g. a bare timeout error)."""
+    return one_line(value, 1000) or type(value).__name__
 
 
 def _retry_after(headers: Message | None) -> float | None:
@@ -198,24 +199,6 @@ def _download(
             attempt += 1
 
 
-def _atomic_write(target: Path, fill: Callable[[BinaryIO], object]) -> Path:
-    """Let `fill` write (and check) a temp file next to `target`, then rename it into place; no leftovers on error."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            fill(out)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.chmod(_FILE_MODE)
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
-
-
 # --- leaderboard ------------------------------------------------------------------------------------------------
 
 
@@ -289,7 +272,7 @@ def _from_leaderboard_dir(comp: Competition, leaderboard_dir: Path, target: Path
         sha256, size, head = _copy_hashing(source, out)
         _check_leaderboard(comp, str(source), sha256, size, head, allow_unverified=allow_unverified, fix=fix)
 
-    return _atomic_write(target, fill)
+    return atomic_write(target, fill, mode=_FILE_MODE)
 
 
 def fetch_leaderboard(
@@ -342,7 +325,7 @@ def fetch_leaderboard(
             )
         _check_leaderboard(comp, url, sha256, size, head, allow_unverified=False, fix=fix)
 
-    _atomic_write(target, fill)
+    atomic_write(target, fill, mode=_FILE_MODE)
     if replacing:
         logger.warning("replaced %s, which did not match upstream's leaderboard, with a verified download", target)
     return target
@@ -394,7 +377,7 @@ def fetch_description(
     if size == 0 or not text.strip():
         raise UpstreamFetchError(f"{url} is empty; check ${RAW_URL_ENV} or {hint}")
     try:
-        _atomic_write(path, lambda out: out.write(data))
+        atomic_write(path, data, mode=_FILE_MODE)
     except OSError as err:  # a read-only cache must not stop a prepare that has the text in hand
         logger.warning("could not cache the description at %s (%s)", path, _one_line(err))
     return text
@@ -415,7 +398,7 @@ def write_description(
         comp, obfuscated=obfuscated, cache_dir=cache_dir, timeout=timeout, retries=retries, sleep=sleep
     )
     data = text.encode("utf-8")
-    return _atomic_write(Path(public_dir) / "description.md", lambda out: out.write(data))
+    return atomic_write(Path(public_dir) / "description.md", data, mode=_FILE_MODE)
 
 
 __all__ = [

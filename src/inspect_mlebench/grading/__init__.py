@@ -9,15 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from inspect_mlebench.errors import CompetitionNotPreparedError
+
 if TYPE_CHECKING:
     from inspect_mlebench.grading.errors import InvalidSubmissionError
-    from inspect_mlebench.grading.grader import CompetitionNotPreparedError, grade, validate
+    from inspect_mlebench.grading.grader import grade, validate
     from inspect_mlebench.grading.leniency import GRADING_MODES, GradingMode, lenient
     from inspect_mlebench.grading.report import CompetitionReport
 
 _EXPORTS = {
     "InvalidSubmissionError": "errors",
-    "CompetitionNotPreparedError": "grader",
     "grade": "grader",
     "validate": "grader",
     "GRADING_MODES": "leniency",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 from inspect_mlebench.grading.grader import grade
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode
 from inspect_mlebench.grading.report import CompetitionReport
+from inspect_mlebench.util import atomic_write
 
 
 def read_submissions(path: Path) -> list[tuple[str, Path]]:
@@ -53,8 +52,5 @@ def grade_jsonl(
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S-GMT")
     target = output_dir / f"{stamp}_grading_report.json"
-    fd, tmp = tempfile.mkstemp(dir=output_dir, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(aggregate(reports), fh, indent=2, allow_nan=False)
-    Path(tmp).replace(target)
+    atomic_write(target, json.dumps(aggregate(reports), indent=2, allow_nan=False))
     return target

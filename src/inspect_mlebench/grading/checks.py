@@ -16,6 +16,7 @@ import pandas as pd
 from inspect_mlebench import tables
 from inspect_mlebench.grading.errors import InvalidSubmissionError
 from inspect_mlebench.grading.leniency import lenient
+from inspect_mlebench.util import first_line
 
 MAX_EXAMPLES = 3
 
@@ -39,7 +40,7 @@ def read_submission(path: Path, *, dtype: Any = None, allow_no_rows: bool = Fals
     except pd.errors.EmptyDataError as err:
         raise InvalidSubmissionError("submission file is empty") from err
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first_line(err)
         raise InvalidSubmissionError(f"submission is not a readable CSV: {first}") from err
     if frame.empty and not allow_no_rows:
         raise InvalidSubmissionError("submission has a header but no rows")
@@ -177,7 +178,7 @@ def comparable_labels(y_true: np.ndarray, y_pred: np.ndarray, column: str) -> No
     try:
         accuracy_score(y_true, y_pred)
     except (ValueError, TypeError) as err:
-        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        detail = first_line(err)[:200]
         raise InvalidSubmissionError(
             f"column '{column}' holds labels that cannot be compared with the answers' labels: {detail}"
         ) from err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inspect_mlebench.errors import MLEBenchError
+
 MAX_VALUE_CHARS = 60
 MAX_REASON_CHARS = 500
 
@@ -21,7 +23,7 @@ def bounded(reason: str) -> str:
     return text
 
 
-class InvalidSubmissionError(ValueError):
+class InvalidSubmissionError(MLEBenchError, ValueError):
     """The submission cannot be scored. The message is one line that says what is wrong, for the agent and the log."""
 
     def __init__(self, reason: str) -> None:

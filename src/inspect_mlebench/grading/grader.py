@@ -19,25 +19,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.config import Competition, GradingSpec, get_competition
+from inspect_mlebench.config.references import resolve
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
+from inspect_mlebench.errors import CompetitionNotPreparedError
 from inspect_mlebench.grading import checks
 from inspect_mlebench.grading.errors import InvalidSubmissionError, bounded
-from inspect_mlebench.grading.leaderboard import LeaderboardError, load_leaderboard, place, thresholds
+from inspect_mlebench.grading.leaderboard import SYNTHETIC_NOTE, LeaderboardError, load_leaderboard, place, thresholds
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, grading_context, lenient
 from inspect_mlebench.grading.metrics import get_metric
 from inspect_mlebench.grading.report import CompetitionReport
-from inspect_mlebench.grading.synthetic_leaderboard import SYNTHETIC_NOTE
-from inspect_mlebench.references import resolve
-from inspect_mlebench.registry import Competition, GradingSpec, get_competition
 from inspect_mlebench.tables import read_column_as_text, read_csv
+from inspect_mlebench.util import first_line
 
 logger = logging.getLogger(__name__)
 
 GraderFn = Callable[[pd.DataFrame, pd.DataFrame], float]
-
-
-class CompetitionNotPreparedError(FileNotFoundError):
-    """The competition's answers are not on disk: prepare it first."""
 
 
 def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
@@ -287,7 +284,7 @@ def grade(
         raise
     except Exception as err:  # a metric's own complaint about the submission (upstream: any exception = invalid)
         logger.info("grader for %s raised on %s", comp.id, path, exc_info=True)
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        detail = first_line(err, empty="")
         reason = bounded(
             f"grader could not score the submission: {type(err).__name__}" + (f": {detail}" if detail else "")
         )

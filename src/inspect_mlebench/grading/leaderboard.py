@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import first_line
 
-class LeaderboardError(ValueError):
+
+class LeaderboardError(MLEBenchError, ValueError):
     """The leaderboard file is missing or unusable; medals cannot be computed."""
 
 
@@ -43,6 +46,10 @@ class Placement:
 
 # every team of a leaderboard generated for synthetic data is named so (grading.synthetic_leaderboard)
 SYNTHETIC_TEAM_PREFIX = "synthetic-team-"
+SYNTHETIC_NOTE = (
+    "synthetic leaderboard (generated from the gold and sample submissions on synthetic data): medals and "
+    "percentiles exercise the pipeline and are not comparable with Kaggle's"
+)
 
 
 def load_leaderboard(path: Path) -> pd.Series:
@@ -56,7 +63,7 @@ def load_leaderboard(path: Path) -> pd.Series:
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise LeaderboardError(f"{path} is not a readable CSV: {str(err).splitlines()[0]}") from err
+        raise LeaderboardError(f"{path} is not a readable CSV: {first_line(err)}") from err
     if "score" not in frame.columns:
         raise LeaderboardError(f"{path} has no 'score' column")
     scores = pd.to_numeric(frame["score"], errors="coerce").dropna().reset_index(drop=True)

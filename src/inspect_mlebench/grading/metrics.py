@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from inspect_mlebench.errors import MLEBenchError
+
 if TYPE_CHECKING:
     from types import ModuleType
 
@@ -1018,7 +1020,7 @@ LYFT_IOU_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 LYFT_TOKENS_PER_BOX = 9
 
 
-class LyftBoxError(ValueError):
+class LyftBoxError(MLEBenchError, ValueError):
     """A prediction string or box that the Lyft evaluation cannot use; `row` is its position in the input."""
 
     def __init__(self, row: int, message: str) -> None:

@@ -20,10 +20,12 @@ from typing import Literal
 
 import numpy as np
 
+from inspect_mlebench.errors import MLEBenchError
+
 Order = Literal["F", "C"]
 
 
-class RleError(ValueError):
+class RleError(MLEBenchError, ValueError):
     """An encoding upstream's decoder refuses; the message says which rule it broke."""
 
 

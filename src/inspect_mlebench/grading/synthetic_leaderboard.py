@@ -17,15 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inspect_mlebench.config import get_competition
 from inspect_mlebench.data.paths import competition_dir, leaderboard_path
-from inspect_mlebench.grading.leaderboard import SYNTHETIC_TEAM_PREFIX, LeaderboardError, load_leaderboard
-from inspect_mlebench.registry import get_competition
-from inspect_mlebench.tables import read_csv
-
-SYNTHETIC_NOTE = (
-    "synthetic leaderboard (generated from the gold and sample submissions on synthetic data): medals and "
-    "percentiles exercise the pipeline and are not comparable with Kaggle's"
+from inspect_mlebench.grading.leaderboard import (
+    SYNTHETIC_TEAM_PREFIX,
+    LeaderboardError,
+    load_leaderboard,
 )
+from inspect_mlebench.tables import read_csv
+from inspect_mlebench.util import atomic_write
+
 DEFAULT_TEAMS = 600  # a mid-sized Kaggle competition: 10 + 0.2% gold places, 50 silver, 100 bronze
 MIXTURES = 21  # graded points between the gold (all rows) and the sample (none) submission
 
@@ -102,9 +103,7 @@ def write_synthetic_leaderboard(
         }
     )
     target = leaderboard_path(data_dir, comp.id)
-    with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False) as fh:
-        frame.to_csv(fh, index=False)
-    Path(fh.name).replace(target)
+    atomic_write(target, frame.to_csv(index=False))
     return target
 
 

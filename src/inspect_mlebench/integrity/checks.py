@@ -150,16 +150,6 @@ def read_samples(path: Path) -> Iterator[EvalSample]:
     yield from read_eval_log_samples(str(path), all_samples_required=False)
 
 
-def check_logs(paths: Iterable[Path]) -> list[SampleIntegrity]:
-    """Every sample of every log file given (folders are searched for logs)."""
-    from inspect_mlebench.reporting import log_files
-
-    results = []
-    for file in log_files(paths):
-        results += [check_sample(sample, file.name) for sample in read_samples(file)]
-    return results
-
-
 def as_json(results: Iterable[SampleIntegrity], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     from inspect_mlebench.integrity.feedback import CHANNELS, STATEMENT
 

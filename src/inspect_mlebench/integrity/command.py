@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from rich.table import Table
 from inspect_mlebench.integrity.checks import Finding, SampleIntegrity, as_json, check_sample, read_samples
 from inspect_mlebench.integrity.evidence import load_evidence
 from inspect_mlebench.integrity.feedback import STATEMENT
+from inspect_mlebench.util import atomic_write
 
 
 @dataclass(frozen=True)
@@ -58,17 +57,8 @@ def run_checks(paths: Sequence[Path], options: Options) -> list[SampleIntegrity]
 
 
 def write_json_atomic(payload: dict[str, Any], out: Path) -> None:
-    """Write the JSON next to `out` and move it into place, so no half-written file is ever left."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, default=str)
-            fh.write("\n")
-        Path(tmp).replace(out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the JSON through a temp file moved into place, so no half-written file is ever left."""
+    atomic_write(out, json.dumps(payload, indent=2, default=str) + "\n")
 
 
 def render(results: Sequence[SampleIntegrity], console: Console) -> None:

@@ -20,9 +20,11 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import sandbox
 from pydantic import BaseModel, Field
 
+from inspect_mlebench.sandbox.layout import CODE_DIR
+
 EVIDENCE_KEY = "mlebench:evidence"  # sample store: Evidence.model_dump()
 CODE_DIR_KEY = "code_dir"  # sample metadata: where the agent keeps its code (default /home/code)
-DEFAULT_CODE_DIR = "/home/code"
+DEFAULT_CODE_DIR = CODE_DIR
 EVIDENCE_VERSION = 1
 
 MAX_FILE_BYTES = 200_000  # a longer text file is kept truncated to this many bytes

@@ -17,11 +17,12 @@ from typing import Any
 
 from inspect_ai.log import EvalSample
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.integrity.checks import Finding
 from inspect_mlebench.integrity.evidence import Evidence
 
 
-class ExtensionUnavailableError(RuntimeError):
+class ExtensionUnavailableError(MLEBenchError, RuntimeError):
     """The judge or plagiarism module is not installed in this version; the message says which."""
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from inspect_mlebench.integrity.sources import Source
+from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_DIR, VALIDATE_SCRIPT
 
 Severity = Literal["low", "medium", "high"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 
 # where the agent may read and write (sandbox layout: sandbox.compose and the prompt)
-WORK_DIRS = ("/home/data", "/home/code", "/home/submission", "/home/logs", "/tmp")
+WORK_DIRS = (DATA_DIR, CODE_DIR, SUBMISSION_DIR, LOGS_DIR, "/tmp")
 # system paths ordinary work touches: interpreters, libraries, devices, the agent's own home, resource limits
 SYSTEM_PATHS = (
     "/usr",
@@ -42,7 +43,7 @@ SYSTEM_PATHS = (
     "/sys/fs/cgroup",
     "/etc/os-release",
     "/home/nonroot",
-    "/home/validate_submission.sh",
+    VALIDATE_SCRIPT,
     "/var/tmp",
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})

@@ -2,5 +2,5 @@
 
 A competition module imports only this package, `inspect_mlebench.formats`, the grading library
 (`grading.checks`, `grading.metrics`, `grading.errors`, `grading.leniency`) and `inspect_mlebench.tables`; never
-another competition module (tests/test_kit.py enforces it).
+another competition module (tests/kit/test_kit.py enforces it).
 """

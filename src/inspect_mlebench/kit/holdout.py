@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from inspect_mlebench.config import HoldoutSpec
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.kit.media import place_files
-from inspect_mlebench.registry import HoldoutSpec
 from inspect_mlebench.tables import read_csv
 
 
-class HoldoutError(ValueError):
+class HoldoutError(MLEBenchError, ValueError):
     """The raw table does not fit the declared split (missing file or column, overlapping ids)."""
 
 

@@ -13,10 +13,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from inspect_mlebench.errors import MLEBenchError
+
 GIB = 1024**3
 
 
-class MediaError(OSError):
+class MediaError(MLEBenchError, OSError):
     """A media file is missing, or the destination lacks the space for the copies."""
 
 

@@ -17,7 +17,6 @@ import hashlib
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,20 +24,23 @@ import yaml
 from platformdirs import user_cache_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inspect_mlebench.config import COMPETITIONS_DIR_ENV, Competition, competition_origin
 from inspect_mlebench.data.paths import private_dir, public_dir, resolve_data_dir
 from inspect_mlebench.grading.leniency import GradingMode
-from inspect_mlebench.registry import COMPETITIONS_DIR_ENV, Competition, competition_origin
+from inspect_mlebench.sandbox.layout import (
+    AGENT_SERVICE,
+    BRIDGE_PORT,
+    DATA_DIR,
+    SUBMISSION_DIR,
+    VALIDATOR_COMPETITIONS_DIR,
+    VALIDATOR_DATA_DIR,
+    VALIDATOR_PORT,
+    VALIDATOR_SERVICE,
+)
+from inspect_mlebench.util import atomic_write
 
-AGENT_SERVICE = "default"
-VALIDATOR_SERVICE = "validator"
 SUBMISSION_VOLUME = "submission"
 EGRESS_NETWORK = "egress"
-BRIDGE_PORT = 13131  # sandbox_agent_bridge()'s proxy port in the shared loopback
-VALIDATOR_DATA_DIR = "/private/data"
-# where a user's own competitions folder is mounted in the validator, so it can load their config and grader
-VALIDATOR_COMPETITIONS_DIR = "/opt/mlebench/competitions"
-AGENT_DATA_DIR = "/home/data"
-AGENT_SUBMISSION_DIR = "/home/submission"
 THREAD_ENV_VARS = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
@@ -73,7 +75,7 @@ class SandboxOptions(BaseModel):
     internet: bool = Field(default=False, description="give the shared namespace a bridge network with egress")
     agent_image: str
     validator_image: str
-    validator_port: int = Field(default=5000, ge=1, le=65535)
+    validator_port: int = Field(default=VALIDATOR_PORT, ge=1, le=65535)
     validator_cpus: float = Field(default=1.0, gt=0)
     validator_memory_gb: float = Field(
         default=8.0,
@@ -315,9 +317,9 @@ def render_compose(
         "depends_on": {VALIDATOR_SERVICE: {"condition": "service_healthy"}},
         "environment": agent_env,
         "volumes": [
-            _bind_ro(public, AGENT_DATA_DIR),
-            *([_bind_ro(description.resolve(), f"{AGENT_DATA_DIR}/description.md")] if description else []),
-            {"type": "volume", "source": SUBMISSION_VOLUME, "target": AGENT_SUBMISSION_DIR},
+            _bind_ro(public, DATA_DIR),
+            *([_bind_ro(description.resolve(), f"{DATA_DIR}/description.md")] if description else []),
+            {"type": "volume", "source": SUBMISSION_VOLUME, "target": SUBMISSION_DIR},
         ],
         "cpus": options.cpus,
         "mem_limit": _size(options.memory_gb),
@@ -384,14 +386,5 @@ def write_keyed(directory: Path, stem: str, suffix: str, text: str) -> Path:
             return path
     except FileNotFoundError:
         pass
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
     return path

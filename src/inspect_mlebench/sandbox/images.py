@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Literal
 
 from inspect_mlebench._version import __version__
-from inspect_mlebench.resources import compose_dir, task_configs_dir
+from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.resources import compose_dir, package_dir, task_configs_dir
 
 Profile = Literal["slim", "full"]
 PROFILES: tuple[Profile, ...] = ("slim", "full")
@@ -42,7 +43,7 @@ WHEEL_PLATFORMS = (
 )
 
 
-class ImageBuildError(RuntimeError):
+class ImageBuildError(MLEBenchError, RuntimeError):
     """An image could not be built; the message names the image and the failing step."""
 
 
@@ -58,10 +59,8 @@ def validator_image() -> str:
 def package_digest() -> str:
     """12 hex digits of sha256 over what the validator image copies of this package: its Python source, the
     competition configs and splits, and the validator's Dockerfile and pins."""
-    import inspect_mlebench
-
     roots = {
-        "pkg": (Path(inspect_mlebench.__file__).resolve().parent, "*.py"),
+        "pkg": (package_dir(), "*.py"),
         "configs": (task_configs_dir(), "*"),
         "validator": (compose_dir() / "validator", "*"),
         "requirements": (compose_dir() / "requirements", "validator.txt"),
@@ -107,9 +106,7 @@ def download_wheels(requirements: Path, dest: Path, *, python_version: str = DEF
 
 def _copy_package(dest: Path) -> None:
     """This package, with its task_configs and compose folders inside it, as an installed wheel has them."""
-    import inspect_mlebench
-
-    source = Path(inspect_mlebench.__file__).resolve().parent
+    source = package_dir()
     target = dest / "inspect_mlebench"
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name, folder in (("task_configs", task_configs_dir()), ("compose", compose_dir())):

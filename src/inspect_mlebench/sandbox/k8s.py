@@ -22,17 +22,14 @@ from typing import Any
 import yaml
 from platformdirs import user_cache_dir
 
-from inspect_mlebench.registry import Competition
+from inspect_mlebench.config import Competition
 from inspect_mlebench.sandbox.compose import (
-    AGENT_DATA_DIR,
-    AGENT_SERVICE,
     THREAD_ENV_VARS,
-    VALIDATOR_DATA_DIR,
-    VALIDATOR_SERVICE,
     SandboxOptions,
     validator_command,
     write_keyed,
 )
+from inspect_mlebench.sandbox.layout import AGENT_SERVICE, DATA_DIR, VALIDATOR_DATA_DIR, VALIDATOR_SERVICE
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_RUNTIME_CLASS = "nvidia"
@@ -140,7 +137,7 @@ def render_k8s_values(
             {"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": _memory(options.shm_size_gb)}},
         ],
         "volumeMounts": [
-            data_mount("public", AGENT_DATA_DIR),
+            data_mount("public", DATA_DIR),
             {"name": SHM_VOLUME, "mountPath": "/dev/shm"},
         ],
     }

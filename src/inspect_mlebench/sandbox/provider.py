@@ -19,6 +19,7 @@ from inspect_ai.util import SandboxEnvironment, SandboxEnvironmentConfigType, sa
 # A private module: Inspect exports no base class for docker-backed providers (pinned Inspect range in pyproject).
 from inspect_ai.util._sandbox.docker.docker import DockerSandboxEnvironment
 
+from inspect_mlebench.errors import CompetitionNotPreparedError
 from inspect_mlebench.sandbox.compose import gpu_lease_metadata
 from inspect_mlebench.sandbox.gpus import GpuLeasePool, detect_gpus
 
@@ -27,10 +28,6 @@ GPU_INDICES_ENV = "INSPECT_MLEBENCH_GPU_INDICES"
 # Sample metadata set by the task when a competition's data is not ready: the sample fails at sandbox start with
 # this message (what is missing and the command that fixes it) instead of a Docker mount error.
 UNPREPARED_KEY = "mlebench_unprepared"
-
-
-class CompetitionNotPreparedError(RuntimeError):
-    pass
 
 
 def _host_gpu_indices() -> list[int]:

@@ -38,15 +38,17 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
+from inspect_mlebench.sandbox.layout import BRIDGE_PORT, VALIDATOR_PORT
+from inspect_mlebench.util import one_line
 
 if TYPE_CHECKING:
-    from inspect_mlebench.registry import Competition
+    from inspect_mlebench.config import Competition
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
+DEFAULT_PORT = VALIDATOR_PORT
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: the largest real submissions are a few hundred MB
-BRIDGE_PORT = 13131  # Inspect's sandbox_agent_bridge listens here in the shared namespace
 VALIDATE_PATH = "/validate"
 HEALTH_PATH = "/health"
 RAW_CSV_TYPES = frozenset({"text/csv", "application/csv"})
@@ -62,7 +64,7 @@ _UPLOAD_WAIT_SECONDS = 60.0  # a request waits this long for an upload slot, the
 _USAGE = "send multipart/form-data with a 'file' field (curl -F file=@submission.csv) or a text/csv body"
 
 
-class ValidatorStartupError(RuntimeError):
+class ValidatorStartupError(MLEBenchError, RuntimeError):
     """The server cannot start for this competition (reserved port, unknown id, not prepared, no grader)."""
 
 
@@ -93,12 +95,6 @@ class ValidatorConfig:
     max_concurrent: int = 1
     max_uploads: int = 4  # bodies being received at once; each may fill a temp file up to max_bytes
     grading_mode: GradingMode = DEFAULT_GRADING_MODE  # the task's; the answer never carries its warnings
-
-
-def one_line(text: str, limit: int = 500) -> str:
-    """Collapse whitespace and cap the length, so a message stays one log/JSON line."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _printable(text: str) -> str:
@@ -596,13 +592,13 @@ def create_server(
     Loading before binding means a listening validator is a ready one: `/health` never answers before the first
     validation could be fast.
     """
+    from inspect_mlebench.config import RegistryError, get_competition
+    from inspect_mlebench.errors import CompetitionNotPreparedError
     from inspect_mlebench.grading.grader import (
-        CompetitionNotPreparedError,
         answers_path,
         graded_answer_columns,
         load_answers,
     )
-    from inspect_mlebench.registry import RegistryError, get_competition
 
     check_port(port)
     if max_bytes < 1:
@@ -648,7 +644,7 @@ def warm_grading(comp: Competition) -> None:
     import scipy.stats  # noqa: F401
     import sklearn.metrics  # noqa: F401
 
-    from inspect_mlebench.references import resolve
+    from inspect_mlebench.config.references import resolve
 
     if comp.grading.grader is not None:
         resolve(comp.grading.grader, "grading.grader")

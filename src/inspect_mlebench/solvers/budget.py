@@ -13,6 +13,8 @@ from typing import Any
 
 from inspect_ai.util import sample_limits
 
+from inspect_mlebench.util import format_duration
+
 TIME_LIMIT_KEY = "time_limit_s"  # sample metadata: the agent's wall-clock budget in seconds
 
 
@@ -35,18 +37,6 @@ class Budget:
             return f"{format_duration(self.used_s)} elapsed, no time limit"
         remaining = self.remaining_s or 0.0
         return f"{format_duration(remaining)} left of {format_duration(self.limit_s)}"
-
-
-def format_duration(seconds: float) -> str:
-    """`1h 05m`, `12m 30s` or `45s`: what an agent reads in its prompt."""
-    s = max(0, round(seconds))
-    hours, rest = divmod(s, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
 
 
 def current_budget(metadata: dict[str, Any] | None = None, started: float | None = None) -> Budget:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from inspect_ai.util import sandbox
 
-DEFAULT_JOBS_DIR = "/home/logs/jobs"
+from inspect_mlebench.sandbox.layout import JOBS_DIR
 
 _ID_RE = re.compile(r"^[0-9]{3}-[a-z0-9_-]{1,40}$")
 
@@ -117,7 +117,7 @@ def slug(name: str) -> str:
 class JobManager:
     """Starts, lists, reads and stops background jobs in the default sandbox as the agent's user."""
 
-    def __init__(self, jobs_dir: str = DEFAULT_JOBS_DIR, user: str | None = None) -> None:
+    def __init__(self, jobs_dir: str = JOBS_DIR, user: str | None = None) -> None:
         self.jobs_dir = jobs_dir.rstrip("/")
         self.user = user
         self._count = 0

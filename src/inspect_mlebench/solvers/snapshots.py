@@ -21,9 +21,10 @@ from typing import Any, Literal, get_args
 from inspect_ai.log import transcript
 from inspect_ai.util import sandbox, store
 
+from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
+
 SNAPSHOTS_KEY = "mle_react:snapshots"  # sample store: list of snapshot records
 SELECTION_KEY = "mle_react:selection"  # sample store: {"policy", "selected", "restored", "reason"}
-DEFAULT_SUBMISSION_PATH = "/home/submission/submission.csv"
 
 SelectionPolicy = Literal["last", "last_valid"]
 SELECTION_POLICIES: tuple[str, ...] = get_args(SelectionPolicy)
@@ -85,7 +86,7 @@ class SubmissionKeeper:
     def __init__(
         self,
         validator: Validator,
-        path: str = DEFAULT_SUBMISSION_PATH,
+        path: str = SUBMISSION_PATH,
         policy: str = "last_valid",
         clock: Callable[[], float] | None = None,
         user: str | None = None,

@@ -31,6 +31,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolFunction
 from inspect_ai.util import span, store
 
+from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_DIR
 from inspect_mlebench.solvers.aide.journal import Journal, Node, Operator
 from inspect_mlebench.solvers.aide.policy import SearchPolicy
 from inspect_mlebench.solvers.aide.prompts import (
@@ -45,8 +46,9 @@ from inspect_mlebench.solvers.aide.prompts import (
 )
 from inspect_mlebench.solvers.aide.runner import Paths, RunResult, SandboxRunner
 from inspect_mlebench.solvers.aide.validation import validate_node_submission
-from inspect_mlebench.solvers.budget import current_budget, format_duration
+from inspect_mlebench.solvers.budget import current_budget
 from inspect_mlebench.solvers.context import sample_metadata
+from inspect_mlebench.util import format_duration
 
 STORE_KEY = "aide:journal"  # the journal as a dict, rewritten after every node
 
@@ -117,10 +119,10 @@ def aide(
     max_reply_retries: int = 2,
     user: str | None = "nonroot",
     python: str = "python",
-    data_dir: str = "/home/data",
-    submission_dir: str = "/home/submission",
-    code_dir: str = "/home/code",
-    logs_dir: str = "/home/logs",
+    data_dir: str = DATA_DIR,
+    submission_dir: str = SUBMISSION_DIR,
+    code_dir: str = CODE_DIR,
+    logs_dir: str = LOGS_DIR,
     work_dir: str | None = None,
 ) -> Agent:
     """AIDE's draft / debug / improve tree search over single-file solutions.

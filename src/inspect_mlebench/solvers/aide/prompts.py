@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from inspect_ai.tool import ToolInfo, ToolParam, ToolParams
 
 from inspect_mlebench.solvers.aide.journal import Journal, Node, Operator
+from inspect_mlebench.util import one_line
 
 METRIC_LINE = "Validation metric:"
 REVIEW_TOOL = "submit_review"
@@ -66,8 +67,8 @@ def _memory(journal: Journal) -> str:
     for node in shown:
         direction = "lower is better" if node.lower_is_better else "higher is better"
         lines.append(
-            f"- {node.id} ({node.operator}): {_one_line(node.plan, 400)}\n"
-            f"  Result: {_one_line(node.summary, 400)} Validation metric: {node.metric} ({direction})."
+            f"- {node.id} ({node.operator}): {one_line(node.plan, 400)}\n"
+            f"  Result: {one_line(node.summary, 400)} Validation metric: {node.metric} ({direction})."
         )
     if len(good) > len(shown):
         lines.append(f"- {len(good) - len(shown)} weaker working script(s) not listed.")
@@ -75,11 +76,6 @@ def _memory(journal: Journal) -> str:
     if failed:
         lines.append(f"- {failed} other script(s) failed or gave no usable metric.")
     return "\n".join(lines) if lines else "Nothing yet: this is the first script."
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _previous(node: Node, operator: Operator) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from inspect_ai.util import sandbox
 
+from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_DIR
+
 _PREPARE = r"""
 set -eu
 wd="$1"; data="$2"
@@ -106,11 +108,11 @@ print(text if len(text) <= limit else text[:limit] + "\n...")
 class Paths:
     """Where things live in the sandbox; parameters so tests can point them at temporary directories."""
 
-    data_dir: str = "/home/data"
-    submission_dir: str = "/home/submission"
-    code_dir: str = "/home/code"
-    logs_dir: str = "/home/logs"
-    work_root: str = "/home/code/aide"
+    data_dir: str = DATA_DIR
+    submission_dir: str = SUBMISSION_DIR
+    code_dir: str = CODE_DIR
+    logs_dir: str = LOGS_DIR
+    work_root: str = f"{CODE_DIR}/aide"
 
     def workdir(self, node_id: str) -> str:
         return f"{self.work_root.rstrip('/')}/{node_id}"
