@@ -39,6 +39,14 @@ def _collect_in_sandbox(tmp_path: Path, code_dir: Path, ran: list[str]) -> Evide
 def test_text_kept_binary_and_data_left_out_caps_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ev, "MAX_FILE_BYTES", 100)
     monkeypatch.setattr(ev, "MAX_TOTAL_BYTES", 200)
+    one_by_one: list[str] = []  # files read on their own; the small ones come in one batch
+    read_head = ev._read_head
+
+    async def spy(path: str) -> bytes:
+        one_by_one.append(Path(path).name)
+        return await read_head(path)
+
+    monkeypatch.setattr(ev, "_read_head", spy)
     code = tmp_path / "code"
     (code / "pkg" / "__pycache__").mkdir(parents=True)
     (code / "train.py").write_text("print('train')\n")
@@ -64,6 +72,7 @@ def test_text_kept_binary_and_data_left_out_caps_applied(tmp_path: Path, monkeyp
     assert reasons["gone.py"].startswith("ran by the agent but gone")
     assert "m.cpython-311.pyc" not in reasons  # __pycache__ is not looked into at all
     assert evidence.errors == []
+    assert one_by_one == ["big.py"]
 
 
 def test_a_missing_code_dir_is_an_error_not_a_crash(tmp_path: Path) -> None:

@@ -9,9 +9,12 @@ once while the sandbox is up; `inspect score` re-scoring (no sandbox) keeps what
 from __future__ import annotations
 
 import base64
+import io
+import logging
 import posixpath
 import re
 import shlex
+import tarfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +24,8 @@ from inspect_ai.util import sandbox
 from pydantic import BaseModel, Field
 
 from inspect_mlebench.sandbox.layout import CODE_DIR
+
+logger = logging.getLogger(__name__)
 
 EVIDENCE_KEY = "mlebench:evidence"  # sample store: Evidence.model_dump()
 CODE_DIR_KEY = "code_dir"  # sample metadata: where the agent keeps its code (default /home/code)
@@ -165,10 +170,9 @@ async def _file_size(path: str) -> int | None:
     return int(result.stdout.strip()) if result.success and result.stdout.strip().isdigit() else None
 
 
-async def _read_head(path: str, size: int) -> bytes:
-    if size <= MAX_FILE_BYTES:
-        return await sandbox().read_file(path, text=False)
-    # base64: a cut in the middle of a multi-byte character must not fail the command's output decoding
+async def _read_head(path: str) -> bytes:
+    """The first MAX_FILE_BYTES of a longer file (base64: a cut inside a multi-byte character must not fail the
+    decoding of the command's output)."""
     script = f"head -c {MAX_FILE_BYTES} {shlex.quote(path)} | base64"
     result = await sandbox().exec(["sh", "-c", script], timeout=LIST_TIMEOUT_S)
     if not result.success:
@@ -176,28 +180,42 @@ async def _read_head(path: str, size: int) -> bytes:
     return base64.b64decode(result.stdout)
 
 
-async def _keep(path: str, size: int, source: str, evidence: Evidence, used: int) -> int:
-    """Read one file into `evidence` unless a rule leaves it out; returns the bytes now used."""
-    if not _is_text_name(path):
-        evidence.left_out.append(LeftOut(path=path, size=size, reason="not a code or text file type"))
-        return used
-    if len(evidence.files) >= MAX_FILES:
-        evidence.left_out.append(LeftOut(path=path, size=size, reason=f"file cap reached ({MAX_FILES} files)"))
-        return used
-    if used + min(size, MAX_FILE_BYTES) > MAX_TOTAL_BYTES:
-        evidence.left_out.append(LeftOut(path=path, size=size, reason=f"total cap reached ({MAX_TOTAL_BYTES} bytes)"))
-        return used
+async def _read_many(paths: list[str]) -> dict[str, bytes]:
+    """Many small files in one command (a tar stream, base64 over the exec's text output) rather than one round
+    trip each: AIDE leaves a script per node. A file that vanished is simply missing from the result."""
+    if not paths:
+        return {}
+    result = await sandbox().exec(
+        ["sh", "-c", "tar -cf - -T - 2>/dev/null | base64"], input="\n".join(paths) + "\n", timeout=LIST_TIMEOUT_S
+    )
+    data = base64.b64decode(result.stdout)
+    by_member = {path.lstrip("/"): path for path in paths}
+    found: dict[str, bytes] = {}
+    if not data:
+        return found
     try:
-        raw = await _read_head(path, size)
-    except (OSError, UnicodeDecodeError, TimeoutError) as err:  # a file removed or unreadable meanwhile
-        evidence.left_out.append(LeftOut(path=path, size=size, reason=f"unreadable: {err}"))
-        return used
-    if b"\0" in raw:
-        evidence.left_out.append(LeftOut(path=path, size=size, reason="binary content"))
-        return used
-    text = raw.decode("utf-8", errors="replace")
-    evidence.files.append(SavedFile(path=path, size=size, text=text, truncated=size > MAX_FILE_BYTES, source=source))
-    return used + len(raw)
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            for member in archive:
+                handle = archive.extractfile(member) if member.isfile() else None
+                if handle is not None and member.name in by_member:
+                    found[by_member[member.name]] = handle.read()
+    except tarfile.TarError as err:  # a cut stream: keep what came through, the rest is listed as unreadable
+        logger.warning("evidence: reading the code files stopped early: %s", err)
+    return found
+
+
+def _admit(path: str, size: int, evidence: Evidence, planned: int, used: int) -> bool:
+    """Whether a file may be kept under the type, count and size rules; if not, it is listed with the reason."""
+    reason = None
+    if not _is_text_name(path):
+        reason = "not a code or text file type"
+    elif planned >= MAX_FILES:
+        reason = f"file cap reached ({MAX_FILES} files)"
+    elif used + min(size, MAX_FILE_BYTES) > MAX_TOTAL_BYTES:
+        reason = f"total cap reached ({MAX_TOTAL_BYTES} bytes)"
+    if reason is not None:
+        evidence.left_out.append(LeftOut(path=path, size=size, reason=reason))
+    return reason is None
 
 
 async def collect_evidence(code_dirs: list[str], ran: list[str]) -> Evidence:
@@ -206,16 +224,35 @@ async def collect_evidence(code_dirs: list[str], ran: list[str]) -> Evidence:
         roots=code_dirs,
         limits={"max_file_bytes": MAX_FILE_BYTES, "max_total_bytes": MAX_TOTAL_BYTES, "max_files": MAX_FILES},
     )
-    used = 0
+    candidates: list[tuple[str, int, str]] = []
     for root in code_dirs:
-        for path, size in await _list_files(root, evidence):
-            used = await _keep(path, size, "code_dir", evidence, used)
+        candidates += [(path, size, "code_dir") for path, size in await _list_files(root, evidence)]
     for path in ran:
         found = await _file_size(path)
         if found is None:
             evidence.left_out.append(LeftOut(path=path, reason="ran by the agent but gone when the sample ended"))
+        else:
+            candidates.append((path, found, "ran"))
+    plan: list[tuple[str, int, str]] = []
+    used = 0
+    for path, size, source in candidates:
+        if _admit(path, size, evidence, len(plan), used):
+            plan.append((path, size, source))
+            used += min(size, MAX_FILE_BYTES)
+    small = await _read_many([p for p, size, _ in plan if size <= MAX_FILE_BYTES and "\n" not in p])
+    for path, size, source in plan:
+        try:
+            raw = small[path] if path in small else await _read_head(path)
+        except (OSError, UnicodeDecodeError, TimeoutError) as err:  # removed or unreadable meanwhile
+            evidence.left_out.append(LeftOut(path=path, size=size, reason=f"unreadable: {err}"))
             continue
-        used = await _keep(path, found, "ran", evidence, used)
+        if b"\0" in raw:
+            evidence.left_out.append(LeftOut(path=path, size=size, reason="binary content"))
+            continue
+        text = raw.decode("utf-8", errors="replace")
+        evidence.files.append(
+            SavedFile(path=path, size=size, text=text, truncated=size > MAX_FILE_BYTES, source=source)
+        )
     return evidence
 
 
