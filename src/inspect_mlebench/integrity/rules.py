@@ -43,9 +43,13 @@ SYSTEM_PATHS = (
     "/sys/fs/cgroup",
     "/etc/os-release",
     "/home/nonroot",
+    "/root/.cache",
     VALIDATE_SCRIPT,
     "/var/tmp",
 )
+HARMLESS_EXACT = frozenset({"/home"})  # listing the home folder itself is orientation, not a read
+# Kaggle notebook paths do not exist in the sandbox; code written for Kaggle is the plagiarism check's business
+HARMLESS_PREFIXES = ("/kaggle",)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"})
 
 
@@ -197,7 +201,8 @@ def _internet(source: Source, ctx: RuleContext) -> Iterator[Hit]:
 
 _PATH = re.compile(r"(?<![\w.~$}\])/:@*-])(/(?:[\w.+@*-]+/?)+)")
 _ROOT = [
-    re.compile(r"\b(?:find|ls|du|tree|locate)\s+(?:-\S+\s+)*/(?=\s|$|[;|&)])", re.MULTILINE),
+    re.compile(r"\b(?:find|du|tree|locate)\s+(?:-\S+\s+)*/(?=\s|$|[;|&)])", re.MULTILINE),
+    re.compile(r"\bls\s+(?:-\S+\s+)*-\w*R\w*\s+(?:-\S+\s+)*/(?=\s|$|[;|&)])", re.MULTILINE),  # ls -R /
     re.compile(r"\b(?:grep|rg)\s+(?:-\S+\s+)*(?:'[^']*'|\"[^\"]*\"|\S+)\s+/(?=\s|$|[;|&)])", re.MULTILINE),
     re.compile(r"""\b(?:os\.walk|os\.listdir|os\.scandir|glob\.glob|glob|Path)\(\s*["']/\**["']"""),
 ]
@@ -217,7 +222,7 @@ def _outside(source: Source, ctx: RuleContext) -> Iterator[Hit]:
             continue  # a URL's path is not a file path: lines with URLs are the web rules' business
         for match in _PATH.finditer(line):
             path = match.group(1).rstrip("/")
-            if path and not _inside(path, allowed):
+            if path and path not in HARMLESS_EXACT and not _inside(path, allowed + HARMLESS_PREFIXES):
                 yield Hit(offset + match.start(1), path)
 
 
