@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "competition_tasks",
             "cli",
             "reporting",
+            "plots",
             "status_table",
             "_registry",
             "integrity.command",

@@ -54,6 +54,10 @@ def test_demo_command_then_inspect_score_regrades_without_a_sandbox(
         capture_output=True, text=True, env=env, timeout=900, check=False,
     )  # fmt: skip
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    # the demo prints no warning of ours or Inspect's about the headline metric or the scripted model
+    printed = demo.stdout + demo.stderr
+    for warning in ("Headline metric", "Unable to determine context window"):
+        assert warning not in printed, printed[-3000:]
     [log_path] = sorted(logs.glob("*.eval"))
     log = read_eval_log(str(log_path))
     assert log.status == "success"

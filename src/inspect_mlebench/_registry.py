@@ -6,6 +6,8 @@ objects it registers and nothing heavy (no pandas, scikit-learn or docker at imp
 
 from inspect_mlebench.baseline.model import BaselineModelAPI
 from inspect_mlebench.competition_tasks import COMPETITION_TASKS
+from inspect_mlebench.integrity.judge import integrity_judge
+from inspect_mlebench.integrity.plagiarism import integrity_plagiarism
 from inspect_mlebench.sandbox.provider import MlebenchDockerSandboxEnvironment
 from inspect_mlebench.scoring.medal_metrics import mlebench_seeds
 from inspect_mlebench.scoring.scorer import mlebench_scorer
@@ -18,6 +20,8 @@ __all__ = [
     "BaselineModelAPI",
     "MlebenchDockerSandboxEnvironment",
     "aide",
+    "integrity_judge",
+    "integrity_plagiarism",
     "mle_react",
     "mlebench",
     "mlebench_demo",

@@ -142,7 +142,8 @@ def grade_command(submission_jsonl: Path, output_dir: Path, data_dir: Path | Non
     "formats",
     default="md,csv,json",
     show_default=True,
-    help="Comma-separated: md (report.md), csv (samples.csv, summary.csv), json (report.json).",
+    help="Comma-separated: md (report.md), csv (samples.csv, summary.csv), json (report.json); plots: html "
+    "(plots.html, interactive), png and svg (static images); plots need pip install 'inspect-mlebench[plots]'.",
 )
 def report_command(logs: tuple[Path, ...], out: Path, formats: str) -> None:
     """Medal rates per split and model (upstream's aggregation over seeds), per-competition results, upstream's
@@ -176,14 +177,17 @@ def integrity_command(
 
     from inspect_mlebench.integrity.command import Options, payload, render, run_checks, write_json_atomic
     from inspect_mlebench.integrity.extensions import ExtensionUnavailableError
+    from inspect_mlebench.integrity.plagiarism import PlagiarismCheckError
     from inspect_mlebench.reporting import ReportError
 
     if threshold is not None and kernels is None:
         raise click.UsageError("--threshold applies to --kernels; pass --kernels DIR too")
+    if kernels is not None and threshold is None:
+        raise click.UsageError("--kernels needs --threshold: the similarity (0-1) that flags a pair, e.g. 0.6")
     options = Options(judge_model=judge_model, kernels=kernels, threshold=threshold)
     try:
         results = run_checks(list(logs), options)
-    except (ReportError, ExtensionUnavailableError) as err:
+    except (ReportError, ExtensionUnavailableError, PlagiarismCheckError) as err:
         raise click.UsageError(" ".join(str(err).split())) from err
     data = payload(results, options)
     if out is not None:

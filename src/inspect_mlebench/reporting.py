@@ -24,7 +24,8 @@ from inspect_mlebench.integrity.checks import SampleIntegrity, check_sample
 from inspect_mlebench.integrity.feedback import CHANNELS, STATEMENT
 from inspect_mlebench.scoring.medal_metrics import seed_rates, sem
 
-REPORT_FORMATS = ("md", "csv", "json")
+TABLE_FORMATS = ("md", "csv", "json")
+REPORT_FORMATS = (*TABLE_FORMATS, "html", "png", "svg")  # the last three: plots (the `plots` extra)
 RATE_KEYS = (
     "any_medal",
     "gold_medal",
@@ -132,6 +133,7 @@ class Collected:
     notes: list[str] = field(default_factory=list)
     grading_reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     disclosures: list[dict[str, Any]] = field(default_factory=list)
+    curves: list[dict[str, Any]] = field(default_factory=list)  # score over time, one per sample that has one
 
 
 def log_files(paths: Iterable[Path]) -> list[Path]:
@@ -173,6 +175,7 @@ def collect(paths: Iterable[Path]) -> Collected:
         found.rows += _rows_of(file, log, meta, checked)
         found.grading_reports |= _grading_reports(log)
         found.disclosures.append(_disclosure(file, log, meta, checked))
+        found.curves += _curves_of(log)
     if not found.rows:
         raise ReportError("no graded MLE-bench samples in the given logs")
     return found
@@ -273,6 +276,39 @@ def summarize(rows: Sequence[SampleRow]) -> list[SplitSummary]:
     return summaries
 
 
+def _curves_of(log: Any) -> list[dict[str, Any]]:
+    """Each sample's score-over-time curve (score metadata, see score_over_time), labelled with its run."""
+    from inspect_mlebench.scoring.score_over_time import CURVE_KEY
+
+    curves = []
+    for sample in log.samples or []:
+        score = next(iter((sample.scores or {}).values()), None)
+        metadata: dict[str, Any] = (score.metadata if score is not None else None) or {}
+        if curve := metadata.get(CURVE_KEY):
+            competition = str(metadata.get("competition_id") or sample.id)
+            label = {"model": log.eval.model, "run_id": log.eval.run_id, "epoch": sample.epoch}
+            curves.append(label | {"competition_id": competition} | curve)
+    return curves
+
+
+def _curve_markdown(curves: Sequence[dict[str, Any]]) -> list[str]:
+    """Per sample: how the run would have ended at a quarter, half, three quarters and all of the budget."""
+    if not curves:
+        return []
+    at = ("25%", "50%", "75%", "100%")
+    lines = ["", "## Score over time", "", "Graded after the run; the rule each agent selects by is named per row; "
+             "`best` is the best test score among all its submissions (an oracle, not what the agent could pick).",
+             "", "| model | competition_id | epoch | versions | " + " | ".join(at) + " | best | rule |",
+             "|" + "---|" * (len(at) + 6)]  # fmt: skip
+    for c in sorted(curves, key=lambda c: (c["model"], c["competition_id"], c["epoch"])):
+        points = {p["at"].split(" ")[0]: p for p in c.get("checkpoints") or []}
+        cells = [_fmt(points[a]["score"]) if a in points else "-" for a in at]
+        best = _fmt(points["100%"]["best_so_far"]) if "100%" in points else "-"
+        lines.append(f"| {c['model']} | {c['competition_id']} | {c['epoch']} | {len(c.get('candidates') or [])} | "
+                     + " | ".join(cells) + f" | {best} | {c['policy']} |")  # fmt: skip
+    return lines
+
+
 def _grading_reports(log: Any) -> dict[str, dict[str, Any]]:
     """Upstream's `grading_report.json` for each seed (epoch) of a run, from the scores' metadata."""
     from inspect_mlebench.grading.aggregate import aggregate
@@ -286,7 +322,8 @@ def _grading_reports(log: Any) -> dict[str, dict[str, Any]]:
         fields = {k: v for k, v in score.metadata.items() if k in CompetitionReport.model_fields}
         by_epoch[sample.epoch].append(CompetitionReport.model_validate(fields))
     return {
-        f"{log.eval.task}_{log.eval.run_id}_seed{epoch}_grading_report.json": aggregate(reports)
+        # a registry name (inspect_mlebench/mlebench_demo) holds a slash: the file is named after the task alone
+        f"{log.eval.task.rsplit('/', 1)[-1]}_{log.eval.run_id}_seed{epoch}_grading_report.json": aggregate(reports)
         for epoch, reports in sorted(by_epoch.items())
     }
 
@@ -329,7 +366,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _markdown(summaries: Sequence[SplitSummary], rows: Sequence[SampleRow], notes: Sequence[str]) -> str:
+def _markdown(
+    summaries: Sequence[SplitSummary],
+    rows: Sequence[SampleRow],
+    notes: Sequence[str],
+    curves: Sequence[dict[str, Any]] = (),
+) -> str:
     lines = ["# MLE-bench results", "", "## Per split and model (upstream's aggregation over complete seeds)", ""]
     lines += ["| model | split | competitions | seeds | any medal % | gold % | above median % | valid % |"]
     lines += ["|---|---|---|---|---|---|---|---|"]
@@ -353,6 +395,7 @@ def _markdown(summaries: Sequence[SplitSummary], rows: Sequence[SampleRow], note
         lines.append("| " + " | ".join(cells).replace("\n", " ") + " |")
     if notes:
         lines += ["", "## Partial or crashed runs", ""] + [f"- {n}" for n in notes]
+    lines += _curve_markdown(curves)
     return "\n".join(lines) + "\n"
 
 
@@ -363,6 +406,14 @@ def write_report(paths: Sequence[Path], out: Path, formats: Sequence[str] = REPO
         raise ReportError(f"unknown report format(s) {', '.join(unknown)}; use {', '.join(REPORT_FORMATS)}")
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file; pass a directory for the report")
+    plots = [f for f in formats if f not in TABLE_FORMATS]
+    if plots:
+        from inspect_mlebench.plots.write import PlotsError, check_plot_libraries
+
+        try:
+            check_plot_libraries(plots)
+        except PlotsError as err:
+            raise ReportError(str(err)) from err
     found = collect(paths)
     rows, notes, blocks = found.rows, found.notes, found.disclosures
     summaries = summarize(rows)
@@ -375,7 +426,7 @@ def write_report(paths: Sequence[Path], out: Path, formats: Sequence[str] = REPO
         written.append(seeds_dir / name)
     if "json" in formats:
         payload = {"summary": [asdict(s) for s in summaries], "samples": [asdict(r) for r in rows],
-                   "disclosure": blocks, "notes": list(notes)}  # fmt: skip
+                   "disclosure": blocks, "notes": list(notes), "score_over_time": found.curves}  # fmt: skip
         (out / "report.json").write_text(json.dumps(payload, indent=2, default=str, allow_nan=False) + "\n")
         written.append(out / "report.json")
     if "csv" in formats:
@@ -393,8 +444,13 @@ def write_report(paths: Sequence[Path], out: Path, formats: Sequence[str] = REPO
                                      rate.standard_error, rate.ci_lower, rate.ci_upper])  # fmt: skip
         written += [out / "samples.csv", out / "summary.csv"]
     if "md" in formats:
-        text = _markdown(summaries, rows, notes) + "\n## Disclosure\n\n"
+        text = _markdown(summaries, rows, notes, found.curves) + "\n## Disclosure\n\n"
         text += "\n".join("```json\n" + json.dumps(b, indent=2, default=str) + "\n```" for b in blocks) + "\n"
         (out / "report.md").write_text(text)
         written.append(out / "report.md")
+    if plots:
+        from inspect_mlebench.plots import plot_frames, write_plots
+
+        synthetic = any(r.synthetic_leaderboard for r in rows)
+        written += write_plots(plot_frames(summaries, rows, found.curves), out, plots, synthetic)
     return written

@@ -75,7 +75,8 @@ def prepare_data(
 
 
 def obfuscated_description(comp: Competition) -> Path:
-    from inspect_mlebench.data.upstream_files import UpstreamFetchError, description_cache_path, fetch_description
+    from inspect_mlebench.data.upstream_files.descriptions import description_cache_path, fetch_description
+    from inspect_mlebench.data.upstream_files.fetch import UpstreamFetchError
 
     try:
         fetch_description(comp, obfuscated=True)

@@ -20,13 +20,9 @@ import pytest
 import requests
 
 from inspect_mlebench.data.checksums import md5_file
-from inspect_mlebench.data.kaggle_source import (
-    AccessProblem,
-    KaggleError,
-    check_access,
-    credentials_problem,
-    download_competition_zip,
-)
+from inspect_mlebench.data.kaggle_source.client import credentials_problem
+from inspect_mlebench.data.kaggle_source.download import AccessProblem, check_access, download_competition_zip
+from inspect_mlebench.data.kaggle_source.errors import KaggleError
 
 API_URL = "https://api.kaggle.com/v1/competitions.CompetitionApiService/DownloadDataFiles"
 RULES_UNAVAILABLE = "detecting-insults-in-social-commentary"

@@ -4,6 +4,7 @@ Runs that break each rule are flagged with their evidence; the baseline's clean 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -19,11 +20,12 @@ from inspect_ai.model import ModelOutput, ModelUsage, get_model
 from inspect_mlebench.baseline.model import training_script
 from inspect_mlebench.cli import cli
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.integrity import EVIDENCE_KEY, check_sample, load_evidence
+from inspect_mlebench.integrity import EVIDENCE_KEY, check_sample, extensions, load_evidence
 from inspect_mlebench.integrity.checks import SampleIntegrity
 from inspect_mlebench.scoring.scorer import mlebench_scorer
 from inspect_mlebench.solvers.aide import aide
 from inspect_mlebench.solvers.mle_react import mle_react
+from scripted_judge import JudgeCalls  # noqa: F401  (registers integrity_judge_scripted/*)
 from scripted_react import Step, scripted_model
 
 CID = "spaceship-titanic"
@@ -281,9 +283,19 @@ def test_cli_and_report_show_the_flags(data_root: Path, tmp_path: Path) -> None:
     clean = runner.invoke(cli, ["integrity", str(tmp_path / "good" / "logs")])
     assert clean.exit_code == 0, clean.output
     assert "none" in clean.output
-    missing = runner.invoke(cli, ["integrity", str(tmp_path / "good" / "logs"), "--judge-model", "mockllm/model"])
-    if missing.exit_code == 2:  # until the judge module lands (branch i19b)
-        assert "not available yet" in missing.output
+    judged = runner.invoke(
+        cli, ["integrity", str(tmp_path / "bad" / "logs"), "--judge-model", "integrity_judge_scripted/judge"]
+    )
+    assert judged.exit_code == 1, judged.output  # the scripted judge without triggers says no: the rules still flag
+    judge = get_model(
+        "integrity_judge_scripted/judge", triggers={"test_set_feedback": ["/private/data"]}, memoize=False
+    )
+    [verdict] = asyncio.run(extensions.judge(bad, judge))
+    assert verdict.rule == "judge:test_set_feedback"
+    assert "/private/data" in verdict.excerpt
+    kernels = runner.invoke(cli, ["integrity", str(tmp_path / "good" / "logs"), "--kernels", str(tmp_path)])
+    assert kernels.exit_code == 2
+    assert "--kernels needs --threshold" in kernels.output
     usage = runner.invoke(cli, ["integrity", str(tmp_path / "good" / "logs"), "--threshold", "0.5"])
     assert usage.exit_code == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
@@ -14,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,6 @@ from click.testing import CliRunner
 
 from inspect_mlebench.cli import cli
 from inspect_mlebench.data.prepare import prepare_synthetic
-from inspect_mlebench.sandbox import validator_server
 from inspect_mlebench.sandbox.validator_server import ValidatorServer, ValidatorStartupError, create_server
 
 CID = "spaceship-titanic"
@@ -52,7 +53,7 @@ def upload_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def server(data_dir: Path, upload_tmp: Path) -> Iterator[ValidatorServer]:
     srv = create_server(CID, data_dir, port=0, max_bytes=MAX_BYTES, log_stream=io.StringIO())
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
     srv.shutdown()
@@ -212,20 +213,28 @@ def test_oversized_chunked_body_is_413_while_reading(server: ValidatorServer) ->
     conn.close()
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1 << 18])
-def test_multipart_streaming_is_byte_exact(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Delimiter look-alikes and chunk edges anywhere in the upload: the file part comes out unchanged."""
-    monkeypatch.setattr(validator_server, "_CHUNK", chunk)
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 18])
+def test_multipart_upload_is_stored_byte_exact(
+    server: ValidatorServer, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Delimiter look-alikes and chunk edges anywhere in the upload: the file the grader reads is the one sent."""
+    seen: list[bytes] = []
+
+    def capture(path: Path) -> tuple[bool, str]:
+        seen.append(path.read_bytes())
+        return True, "Submission is valid."
+
+    monkeypatch.setattr(server, "check", capture)
     tricky = f"\r\n--{BOUNDARY[:-1]}\r\n-\r\n-{BOUNDARY}\n--{BOUNDARY}--\r".encode()  # no CRLF before a full one
     content = os.urandom(300) + tricky + os.urandom(300) + b"\r"
     body, content_type = multipart(content, filename="r\u00e9sultat.csv")
     body += f"\r\nepilogue, ignored --{BOUNDARY}--\r\n".encode()
-    out = io.BytesIO()
-    reader = validator_server._Body(io.BytesIO(body), length=len(body), chunked=False, limit=len(body))
-    boundary = validator_server._content_type(content_type)[1]["boundary"].encode()
-    upload = validator_server._parse_multipart(validator_server._Stream(reader, b"\r\n"), boundary, out)
-    assert (upload.found, upload.filename) == (True, "r\u00e9sultat.csv")
-    assert out.getvalue() == content
+    pieces = [body[i : i + chunk] for i in range(0, len(body), chunk)]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("POST", "/validate", body=iter(pieces), headers={"Content-Type": content_type}, encode_chunked=True)
+    assert json.loads(conn.getresponse().read())["valid"] is True
+    conn.close()
+    assert seen == [content]
 
 
 def test_rfc2231_filename(server: ValidatorServer, data_dir: Path) -> None:
@@ -277,15 +286,20 @@ def test_unexpected_error_is_500_and_server_keeps_serving(
     assert post_file(server, (_public(data_dir) / "sample_submission.csv").read_bytes())[1]["valid"] is True
 
 
-def test_garbage_request_line_answers_json(server: ValidatorServer) -> None:
-    for line, status in ((b"NOT A REQUEST LINE AT ALL", None), (b"FOO /health HTTP/1.1", "501")):
+def test_garbage_and_unknown_verbs_are_refused(server: ValidatorServer) -> None:
+    """Not HTTP (or a verb HTTP does not define): aiohttp's 400, then the connection closes. A known verb the path
+    does not serve: our JSON 405 with Allow."""
+    for line, status in (
+        (b"NOT A REQUEST LINE AT ALL", "400"),
+        (b"FOO /health HTTP/1.1", "400"),
+        (b"PUT /health HTTP/1.1", "405"),
+    ):
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-            sock.sendall(line + b"\r\n\r\n")
-            sock.shutdown(socket.SHUT_WR)
-            reply = b"".join(iter(lambda: sock.recv(65536), b"")).decode()  # the server closes after answering
-        if status:
-            assert reply.startswith(f"HTTP/1.1 {status}"), reply
-        assert set(json.loads(reply[reply.index("{") :])) == {"error"}
+            sock.sendall(line + b"\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            reply = read_reply(sock).decode()  # the server closes after answering
+        assert re.match(rf"HTTP/1\.[01] {status} ", reply), reply
+    assert set(json.loads(reply[reply.index("{") :])) == {"error"}
+    assert "Allow: GET, HEAD" in reply
 
 
 def test_parallel_validations(server: ValidatorServer, data_dir: Path) -> None:
@@ -303,27 +317,105 @@ def test_a_burst_of_clients_all_get_an_answer(server: ValidatorServer, data_dir:
     assert [r for r in results if r != (200, {"valid": True, "reason": "Submission is valid."})] == []
 
 
-def test_busy_validator_answers_503_with_retry_after(
-    server: ValidatorServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When every upload slot stays taken, a request is told when to retry instead of hanging or being dropped."""
-    import inspect_mlebench.sandbox.validator_server as vs
-
-    monkeypatch.setattr(vs, "_UPLOAD_WAIT_SECONDS", 0.2)
-    taken = 0
-    while server.upload_slots.acquire(blocking=False):
-        taken += 1
+@contextlib.contextmanager
+def running(srv: ValidatorServer) -> Iterator[ValidatorServer]:
+    """Serve `srv` from a thread for the duration of the block."""
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
     try:
-        body, content_type = multipart((_public(data_dir) / "sample_submission.csv").read_bytes())
-        status, payload, headers = request(server, "POST", "/validate", body, {"Content-Type": content_type})
+        yield srv
     finally:
-        for _ in range(taken):
-            server.upload_slots.release()
-    assert taken == 4
-    assert status == 503
-    assert headers["Retry-After"] == "5"
-    assert set(payload) == {"error"}
-    assert post_file(server, b"PassengerId,Transported\n")[0] == 200  # slots back: serving again
+        srv.shutdown()
+        srv.server_close()
+        thread.join(timeout=15)
+
+
+def stalled_upload(port: int, sent: bytes = b"", length: int = 100_000) -> socket.socket:
+    """A client that sends the headers of an upload (and `sent` of its body), then nothing."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = (
+        f"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + sent)
+    return sock
+
+
+def read_reply(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    return b"".join(iter(lambda: sock.recv(65536), b""))
+
+
+def test_busy_validator_answers_503_with_retry_after(data_dir: Path, upload_tmp: Path) -> None:
+    """Stalled uploads hold every upload slot: the next request is told when to retry instead of hanging or being
+    dropped, and the stalled clients are answered 408 once they have sent nothing for the read timeout."""
+    srv = create_server(
+        CID, data_dir, port=0, max_uploads=2, upload_wait=0.5, read_timeout=2.0, log_stream=io.StringIO()
+    )
+    content = (_public(data_dir) / "sample_submission.csv").read_bytes()
+    with running(srv):
+        stalled = [stalled_upload(srv.port, f"--{BOUNDARY}\r\n".encode()) for _ in range(2)]
+        try:
+            assert _wait_for(lambda: len(list(upload_tmp.glob("mlebench-validate-*"))) == 2)
+            body, content_type = multipart(content)
+            status, payload, headers = request(srv, "POST", "/validate", body, {"Content-Type": content_type})
+            assert status == 503
+            assert headers["Retry-After"] == "5"
+            assert set(payload) == {"error"}
+            for sock in stalled:
+                assert read_reply(sock).startswith(b"HTTP/1.1 408 ")
+        finally:
+            for sock in stalled:
+                sock.close()
+        assert request(srv, "POST", "/validate", body, {"Content-Type": content_type})[:2] == (
+            200,
+            {"valid": True, "reason": "Submission is valid."},
+        )  # slots back: serving again
+    assert list(upload_tmp.iterdir()) == []
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_shutdown_mid_validation_answers_or_closes_and_removes_the_upload(
+    data_dir: Path, upload_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A validation that does not finish within the shutdown grace: its request is cancelled (the connection
+    closes, the temp dir goes) and the server stops without waiting for the grading thread."""
+    srv = create_server(CID, data_dir, port=0, log_stream=io.StringIO())
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(_path: Path) -> tuple[bool, str]:
+        started.set()
+        release.wait(60)
+        return True, "late"
+
+    monkeypatch.setattr(srv, "check", stuck)
+    body, content_type = multipart(b"PassengerId,Transported\n")
+    try:
+        with running(srv):
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+            conn.request("POST", "/validate", body=body, headers={"Content-Type": content_type})
+            assert started.wait(20)
+            assert list(upload_tmp.glob("mlebench-validate-*"))
+            stopper = threading.Thread(target=srv.shutdown)
+            stopper.start()
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+                conn.getresponse()
+            conn.close()
+            stopper.join(timeout=30)
+            assert not stopper.is_alive()
+        assert list(upload_tmp.iterdir()) == []
+        assert isinstance(srv.log_stream, io.StringIO)
+        assert " POST /validate - cancelled " in srv.log_stream.getvalue()
+    finally:
+        release.set()
 
 
 def test_still_serving_uploads_deleted_and_every_request_logged(server: ValidatorServer, upload_tmp: Path) -> None:
@@ -379,6 +471,33 @@ def test_cli_serves_until_sigterm(data_dir: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert "stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("supervised", [False, True], ids=["server", "supervised"])
+def test_sigterm_mid_upload_removes_temp_files_and_exits(data_dir: Path, tmp_path: Path, supervised: bool) -> None:
+    """SIGTERM while an upload is being received: the client gets an answer or a closed connection (never a hang),
+    the upload's temp dir is removed, and the process exits 0 within its grace."""
+    port = free_port()
+    command = [sys.executable, "-m", "inspect_mlebench.cli", "validator-server", "-c", CID, "--data-dir",
+               str(data_dir), "--port", str(port), *(["--supervise"] if supervised else [])]  # fmt: skip
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    try:
+        assert proc.stderr is not None
+        assert "ready on" in proc.stderr.readline()
+        head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\n\r\n'
+        with stalled_upload(port, head.encode() + b"PassengerId,Transported\n" * 100) as sock:
+            assert _wait_for(lambda: any(tmp_path.glob("mlebench-validate-*/submission.csv")))
+            proc.send_signal(signal.SIGTERM)
+            sock.settimeout(20)
+            reply = read_reply(sock)  # a timeout here (the test fails) is the hang this guards against
+        assert reply == b"" or reply.startswith(b"HTTP/1.1 "), reply
+        assert proc.wait(timeout=20) == 0
+        assert list(tmp_path.iterdir()) == []
+        assert "SIGTERM received" in proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()

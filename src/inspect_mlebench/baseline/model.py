@@ -1,9 +1,10 @@
 """`--model mlebench/baseline`: a scripted model that drives the real agent loop with real tool calls.
 
 It needs no API key and no network, so it is the offline demo and the end-to-end test of task, sandbox, agent and
-scorer. Each turn it reads the conversation so far and picks the next step: look at the data, write the training
-script (`train_script.py` of this package), run it, validate the submission, submit. It only uses tools the agent
-offers (`bash` or `python`; `validate_submission` if present, else the in-container validator script; `submit`),
+scorer. Each turn it reads the conversation so far and picks the next step: look at the data (and put the sample
+submission in place as a first, safe version), write the training script (`train_script.py` of this package), run
+it, validate the submission, submit. It only uses tools the agent offers (`bash` or `python`; `validate_submission`
+if present, else the in-container validator script; `submit`),
 and follows the submit protocol of `mle_react` (a refusal containing "refused" is answered with
 `submit(confirm=true)`). Under `aide` it answers the coder with a plan and the same script as one code block, and
 the reviewer with a `submit_review` call read off the run's output and the harness's facts.
@@ -96,7 +97,10 @@ class BaselinePlan:
     def steps(self) -> list[tuple[str, dict[str, Any]] | None]:
         explore = (
             f"ls -la {DATA_DIR}; head -c 2000 {DATA_DIR}/description.md; echo; "
-            f'for f in {DATA_DIR}/*.csv; do echo "== $f ($(wc -l < "$f") lines)"; head -n 3 "$f" | cut -c1-300; done'
+            f'for f in {DATA_DIR}/*.csv; do echo "== $f ($(wc -l < "$f") lines)"; head -n 3 "$f" | cut -c1-300; done; '
+            f"for f in {DATA_DIR}/sample_submission*.csv {DATA_DIR}/sampleSubmission*.csv; do "
+            f'[ -f "$f" ] && mkdir -p $(dirname {SUBMISSION}) && cp "$f" {SUBMISSION} && echo "first version: $f" '
+            "&& break; done; true"
         )
         write = (
             f"mkdir -p $(dirname {SCRIPT_PATH}) && cat > {SCRIPT_PATH} <<'MLEBENCH_BASELINE_EOF'\n"

@@ -105,7 +105,8 @@ def _extract_raw(
 def _description(comp: Competition) -> tuple[str, list[str]]:
     """Upstream's description.md (fetched at the pinned commit, cached), or our own short text when unreachable;
     the obfuscated variant is cached alongside so `description="obfuscated"` evals run offline."""
-    from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_description
+    from inspect_mlebench.data.upstream_files.descriptions import fetch_description
+    from inspect_mlebench.data.upstream_files.fetch import UpstreamFetchError
 
     notes: list[str] = []
     try:
@@ -139,7 +140,7 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
         else:
             archive = opts.from_zip
             if archive is None:
-                from inspect_mlebench.data.kaggle_source import download_competition_zip
+                from inspect_mlebench.data.kaggle_source.download import download_competition_zip
 
                 archive = download_competition_zip(comp.id, root, api=kaggle_api)  # type: ignore[arg-type]
             raw = extracted = _extract_raw(
@@ -160,7 +161,8 @@ def _acquire_one(comp: Competition, opts: PrepareOptions, kaggle_api: object | N
             if extracted is not None and not opts.keep_raw:
                 shutil.rmtree(extracted, ignore_errors=True)
 
-    from inspect_mlebench.data.upstream_files import UpstreamFetchError, fetch_leaderboard
+    from inspect_mlebench.data.upstream_files.fetch import UpstreamFetchError
+    from inspect_mlebench.data.upstream_files.leaderboards import fetch_leaderboard
 
     try:
         fetch_leaderboard(
@@ -176,7 +178,9 @@ def _preflight(ids: list[str], opts: PrepareOptions) -> object | None:
     """For a Kaggle download: credentials and accepted rules for every competition, all problems in one error."""
     if opts.synthetic or opts.raw_dir is not None or opts.from_zip is not None:
         return None
-    from inspect_mlebench.data.kaggle_source import KaggleError, check_access, credentials_problem, default_api
+    from inspect_mlebench.data.kaggle_source.client import credentials_problem, default_api
+    from inspect_mlebench.data.kaggle_source.download import check_access
+    from inspect_mlebench.data.kaggle_source.errors import KaggleError
 
     problem = credentials_problem()
     if problem:

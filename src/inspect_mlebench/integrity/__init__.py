@@ -1,5 +1,7 @@
-"""Integrity checks on MLE-bench logs: the agent's code kept with the log, deterministic rule checks over the
-transcript and the code, and the validation calls (the only channel to the answers during a sample) counted."""
+"""Integrity checks on MLE-bench logs: did the agent do the work within the rules? The agent's code kept with the
+log (`evidence`), deterministic rule checks over the transcript and the code (`rules`, `checks`), the validation calls
+(the only channel to the answers during a sample) counted (`feedback`), an LLM judge (`judge`) and a similarity check
+against reference kernels (`plagiarism`)."""
 
 from inspect_mlebench.integrity.checks import Finding, Location, SampleIntegrity, check_sample
 from inspect_mlebench.integrity.evidence import EVIDENCE_KEY, Evidence, collect_evidence, keep_evidence, load_evidence

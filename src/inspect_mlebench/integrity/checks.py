@@ -52,6 +52,7 @@ class SampleIntegrity(BaseModel):
     evidence_files: int | None = None  # None: the log holds no saved code (written before evidence was kept)
     evidence_left_out: int = 0
     evidence_errors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # checks that could not run on this sample, and why
 
     @property
     def rule_names(self) -> list[str]:

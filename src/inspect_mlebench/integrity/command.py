@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from inspect_mlebench.integrity.checks import Finding, SampleIntegrity, as_json, check_sample, read_samples
-from inspect_mlebench.integrity.evidence import load_evidence
 from inspect_mlebench.integrity.feedback import STATEMENT
 from inspect_mlebench.util import atomic_write
 
@@ -25,15 +24,18 @@ class Options:
     threshold: float | None = None
 
 
-async def _extra_checks(sample: Any, options: Options) -> list[Finding]:
+async def _extra_checks(sample: Any, options: Options, result: SampleIntegrity) -> list[Finding]:
     from inspect_mlebench.integrity import extensions
+    from inspect_mlebench.integrity.judge import JudgeInputError
 
-    evidence = load_evidence(sample.store)
     found: list[Finding] = []
     if options.judge_model:
-        found += await extensions.judge(sample, options.judge_model, evidence)
-    if options.kernels is not None:
-        found += await extensions.plagiarism(sample, evidence, options.kernels, options.threshold)
+        try:
+            found += await extensions.judge(sample, options.judge_model)
+        except JudgeInputError as err:  # e.g. a sample that ended before any message: nothing to judge
+            result.notes.append(f"judge skipped: {err}")
+    if options.kernels is not None and options.threshold is not None:
+        found += extensions.plagiarism(sample, options.kernels, options.threshold)
     return found
 
 
@@ -51,7 +53,7 @@ def run_checks(paths: Sequence[Path], options: Options) -> list[SampleIntegrity]
         for sample in read_samples(file):
             result = check_sample(sample, file.name)
             if options.judge_model or options.kernels is not None:
-                result.findings += anyio.run(_extra_checks, sample, options)
+                result.findings += anyio.run(_extra_checks, sample, options, result)
             results.append(result)
     return results
 

@@ -1,25 +1,23 @@
-"""The two checks built elsewhere (branch i19b), called by `inspect-mlebench integrity` through this interface:
-
-- `inspect_mlebench.integrity.judge.judge_sample(sample: EvalSample, *, model: str, evidence: Evidence | None)`
-  -> a list of `Finding` (or dicts of its fields), sync or async: an LLM judge over the transcript and code.
-- `inspect_mlebench.integrity.plagiarism.compare(files: dict[str, str], *, kernels_dir: Path, competition_id: str,
-  threshold: float | None)` -> a list of `Finding` (or dicts): the saved code (path -> text) against the reference
-  kernels of that competition (`kernels_dir/<competition_id>/`), the most similar pairs at or over `threshold`.
-"""
+"""The LLM judge and the plagiarism check as `inspect-mlebench integrity` runs them: their results turned into
+findings next to the rule checks'. They live in `integrity.judge` (`judge_sample(sample, model)` -> JudgeResult)
+and `integrity.plagiarism` (`compare_sample(sample, kernels_dir, threshold=)` -> PlagiarismResult); this module
+only calls them and cites their evidence the same way as the rules do."""
 
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from inspect_ai.log import EvalSample
+from inspect_ai.model import Model
 
 from inspect_mlebench.errors import MLEBenchError
-from inspect_mlebench.integrity.checks import Finding
-from inspect_mlebench.integrity.evidence import Evidence
+from inspect_mlebench.integrity.checks import MAX_EXCERPT, Finding, Location
+
+JUDGE_SEVERITY = "high"  # a "yes" to one of the judge's questions is a rule broken until a human says otherwise
+PLAGIARISM_SEVERITY = "high"
 
 
 class ExtensionUnavailableError(MLEBenchError, RuntimeError):
@@ -41,34 +39,56 @@ def _entry(module: str, name: str, flag: str) -> Callable[..., Any]:
     return entry
 
 
-def _findings(result: Any) -> list[Finding]:
-    return [item if isinstance(item, Finding) else Finding.model_validate(item) for item in result or []]
-
-
-async def _call(entry: Callable[..., Any], *args: Any, **kwargs: Any) -> list[Finding]:
-    result = entry(*args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return _findings(result)
-
-
 def judge_entry() -> Callable[..., Any]:
     return _entry("judge", "judge_sample", "--judge-model")
 
 
 def plagiarism_entry() -> Callable[..., Any]:
-    return _entry("plagiarism", "compare", "--kernels")
+    return _entry("plagiarism", "compare_sample", "--kernels")
 
 
-async def judge(sample: EvalSample, model: str, evidence: Evidence | None) -> list[Finding]:
-    return await _call(judge_entry(), sample, model=model, evidence=evidence)
+async def judge(sample: EvalSample, model: str | Model) -> list[Finding]:
+    """One finding per judge question answered yes (`judge:<question id>`), quoting the chunk's evidence; a question
+    no chunk could answer readably is a low-severity `judge:<id>:unreadable`."""
+    result = await judge_entry()(sample, model)
+    findings = []
+    for question in result.questions:
+        if question.verdict == "no":
+            continue
+        yes = question.verdict == "yes"
+        answer = next((a for a in question.answers if a.answer == question.verdict), None)
+        chunk = f", chunk {answer.chunk} of {result.chunks}" if answer is not None else ""
+        findings.append(
+            Finding(
+                rule=f"judge:{question.id}" + ("" if yes else ":unreadable"),
+                severity=JUDGE_SEVERITY if yes else "low",
+                sample_id=sample.id,
+                epoch=sample.epoch,
+                where=f"LLM judge {result.model}{chunk}",
+                excerpt=(answer.evidence if answer is not None else "")[:MAX_EXCERPT],
+                detail=(answer.reason if answer is not None and answer.reason else question.title),
+                location=Location(kind="sample"),
+            )
+        )
+    return findings
 
 
-async def plagiarism(
-    sample: EvalSample, evidence: Evidence | None, kernels_dir: Path, threshold: float | None
-) -> list[Finding]:
-    files = {f.path: f.text for f in evidence.files} if evidence is not None else {}
-    competition_id = str((sample.metadata or {}).get("competition_id") or sample.id)
-    return await _call(
-        plagiarism_entry(), files, kernels_dir=kernels_dir, competition_id=competition_id, threshold=threshold
-    )
+def plagiarism(sample: EvalSample, kernels_dir: Path, threshold: float) -> list[Finding]:
+    """One finding per pair of the agent's file and a reference kernel at or over `threshold`."""
+    result = plagiarism_entry()(sample, kernels_dir, threshold=threshold)
+    findings = []
+    for pair in result.flagged_pairs:
+        first = pair.fragments[0].agent_lines[0] if pair.fragments else None
+        findings.append(
+            Finding(
+                rule="plagiarism",
+                severity=PLAGIARISM_SEVERITY,
+                sample_id=sample.id,
+                epoch=sample.epoch,
+                where=f"{pair.agent_file}:{first}" if first is not None else pair.agent_file,
+                excerpt=f"similarity {pair.similarity:.2f} with {pair.reference_file}",
+                detail=f"longest shared fragment {pair.longest_fragment} k-grams",
+                location=Location(kind="file", path=pair.agent_file, line=first),
+            )
+        )
+    return findings

@@ -1,25 +1,27 @@
-"""The validator endpoint: a stdlib HTTP server that says whether a submission is valid, never how it scores.
+"""The validator endpoint: an aiohttp server that says whether a submission is valid, never how it scores.
 
 It runs in the `validator` container, which holds one competition's private answers read-only and shares its network
 namespace with the agent, so the agent reaches it at `http://localhost:5000/validate` as in upstream.
 
 - `GET /health` -> 200 `{"status": "ok", "competition_id": ...}` (503 if the answers disappeared).
 - `POST /validate` with multipart/form-data field `file` (or a raw `text/csv` body) -> 200
-  `{"valid": bool, "reason": str}`; bad requests get 4xx `{"error": str}`, a grading failure 500
-  `{"error": str, "details": str}`. Nothing else is ever returned, so no score can leak.
+  `{"valid": bool, "reason": str}`; bad requests get 4xx `{"error": str}`, a busy validator 503 `{"error": str}`
+  with `Retry-After`, a grading failure 500 `{"error": str, "details": str}`. Nothing else is ever returned, so no
+  score can leak.
 
-The upload is streamed to a private temp file (never held whole in memory: the validator's memory limit is small) and
-is checked against a size limit both from Content-Length and while reading. Every request is logged as one line on
-stderr so that an agent's validation calls can be audited from the container's logs.
+HTTP and multipart parsing are aiohttp's. What is ours: the upload is streamed to a private temp file under a byte
+cap (checked from Content-Length before reading and while reading), at most `max_uploads` bodies are received at once
+(others queue, then get 503), one validation runs at a time in a worker thread, and SIGTERM/SIGINT end every request
+(answered within a short grace, else closed) and remove every temp file before the process exits. Every request is
+logged as one line on stderr so that an agent's validation calls can be audited from the container's logs.
 """
 
 from __future__ import annotations
 
-import email.message
-import email.parser
-import email.utils
-import io
+import asyncio
 import json
+import logging
+import queue
 import shutil
 import signal
 import socket
@@ -29,14 +31,16 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from inspect_mlebench.errors import MLEBenchError
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
@@ -52,15 +56,12 @@ DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: the largest real submissions are a few hun
 VALIDATE_PATH = "/validate"
 HEALTH_PATH = "/health"
 RAW_CSV_TYPES = frozenset({"text/csv", "application/csv"})
+SERVER_NAME = "mlebench-validator"  # no Python or aiohttp version in the Server header: nothing to learn from outside
 
 _CHUNK = 256 * 1024
-_MAX_PART_HEADERS = 16 * 1024
-_MAX_LINE = 1024
-_DRAIN_LIMIT = 64 * 1024 * 1024  # after an early error, read at most this much of the unread body before closing
-_DRAIN_SECONDS = 2.0
-_SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
 _LISTEN_BACKLOG = 1024  # socketserver's default of 5 reset about a tenth of 200 concurrent connections
-_UPLOAD_WAIT_SECONDS = 60.0  # a request waits this long for an upload slot, then gets 503 with Retry-After
+_LINGER_SECONDS = 2.0  # after an early answer (413), read and drop the rest of the body this long before closing
+_SHUTDOWN_GRACE = 2.0  # on SIGTERM, a request being checked gets this long to be answered; then it is cancelled
 _USAGE = "send multipart/form-data with a 'file' field (curl -F file=@submission.csv) or a text/csv body"
 
 
@@ -69,16 +70,13 @@ class ValidatorStartupError(MLEBenchError, RuntimeError):
 
 
 class _RequestError(Exception):
-    """Ends a request with a JSON error answer (4xx) instead of a verdict."""
+    """Ends a request with a JSON error answer instead of a verdict."""
 
-    def __init__(self, status: HTTPStatus, message: str) -> None:
+    def __init__(self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-class _ClientGoneError(Exception):
-    """The client closed the connection or stalled mid-body: there is nobody to answer."""
+        self.headers = headers or {}
 
 
 @dataclass(frozen=True)
@@ -94,155 +92,14 @@ class ValidatorConfig:
     # sandbox) holds the largest accepted upload (1 GiB) and the answers; others wait their turn
     max_concurrent: int = 1
     max_uploads: int = 4  # bodies being received at once; each may fill a temp file up to max_bytes
+    upload_wait: float = 60.0  # a request waits this long for an upload slot, then gets 503 with Retry-After
+    read_timeout: float = 120.0  # a client that sends nothing for this long gets 408 and loses its upload slot
     grading_mode: GradingMode = DEFAULT_GRADING_MODE  # the task's; the answer never carries its warnings
-
-
-def _printable(text: str) -> str:
-    """A header-derived string that can be logged and JSON-encoded (raw bytes come in as surrogates)."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _is_csv_name(filename: str | None) -> bool:
     """Like upstream, an upload named anything but *.csv is invalid; an unnamed upload counts as CSV."""
     return not filename or filename.strip().lower().endswith(".csv")
-
-
-class _Body:
-    """The request body as a byte stream, de-chunked, never more than `limit` bytes."""
-
-    def __init__(self, rfile: io.BufferedIOBase, *, length: int | None, chunked: bool, limit: int) -> None:
-        self._rfile = rfile
-        self._remaining = length if not chunked else None  # bytes left (Content-Length)
-        self._chunk_left = 0  # bytes left in the current chunk (chunked)
-        self._chunked = chunked
-        self._done = not chunked and not length
-        self._limit = limit
-        self.length = length
-        self.total = 0
-
-    def read(self, n: int = _CHUNK) -> bytes:
-        """Up to `n` bytes; b"" at the end of the body."""
-        if self._done:
-            return b""
-        data = self._read_chunked(n) if self._chunked else self._read_length(n)
-        self.total += len(data)
-        if self.total > self._limit:
-            raise _RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body is over the {self._limit}-byte limit")
-        return data
-
-    def _raw(self, n: int) -> bytes:
-        try:
-            data = self._rfile.read(n)
-        except (TimeoutError, OSError) as err:
-            raise _ClientGoneError(str(err)) from err
-        if not data:
-            raise _ClientGoneError("connection closed before the end of the body")
-        return data
-
-    def _read_length(self, n: int) -> bytes:
-        assert self._remaining is not None
-        data = self._raw(min(n, self._remaining))
-        self._remaining -= len(data)
-        self._done = self._remaining == 0
-        return data
-
-    def _line(self) -> bytes:
-        try:
-            line = self._rfile.readline(_MAX_LINE + 1)
-        except (TimeoutError, OSError) as err:
-            raise _ClientGoneError(str(err)) from err
-        if not line:
-            raise _ClientGoneError("connection closed inside a chunked body")
-        if len(line) > _MAX_LINE or not line.endswith(b"\n"):
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed chunked body")
-        return line
-
-    def _read_chunked(self, n: int) -> bytes:
-        if self._chunk_left == 0:
-            size_text = self._line().split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed chunk size in a chunked body") from None
-            if size < 0:
-                raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed chunk size in a chunked body")
-            if size == 0:
-                while self._line() not in (b"\r\n", b"\n"):  # trailer fields, ignored
-                    pass
-                self._done = True
-                return b""
-            self._chunk_left = size
-        data = self._raw(min(n, self._chunk_left))
-        self._chunk_left -= len(data)
-        if self._chunk_left == 0 and self._line() not in (b"\r\n", b"\n"):
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed chunked body")
-        return data
-
-    def drain(self, limit: int = _DRAIN_LIMIT, seconds: float = _DRAIN_SECONDS) -> None:
-        """Read and drop what is left (bounded), so closing the socket does not reset the client before it reads
-        our answer."""
-        deadline = time.monotonic() + seconds
-        dropped = 0
-        try:
-            while not self._done and dropped < limit and time.monotonic() < deadline:
-                if self._chunked:
-                    dropped += len(self._read_chunked(_CHUNK))
-                else:
-                    dropped += len(self._read_length(_CHUNK))
-        except (_ClientGoneError, _RequestError):
-            pass
-
-
-class _Stream:
-    """A buffered view of the body for the multipart parser: copy bytes up to a delimiter into a sink."""
-
-    def __init__(self, body: _Body, initial: bytes = b"") -> None:
-        self._body = body
-        self._buf = initial
-
-    def _fill(self) -> bool:
-        data = self._body.read(_CHUNK)
-        if not data:
-            return False
-        self._buf += data
-        return True
-
-    def startswith(self, prefix: bytes) -> bool:
-        while len(self._buf) < len(prefix):
-            if not self._fill():
-                break
-        if self._buf.startswith(prefix):
-            self._buf = self._buf[len(prefix) :]
-            return True
-        return False
-
-    def read_until(self, delim: bytes, sink: Callable[[bytes], object] | None, max_len: int | None = None) -> bool:
-        """Pass the bytes before `delim` to `sink` (None drops them) and consume `delim`; False if the body ended
-        first (everything left was passed to the sink)."""
-        keep = len(delim) - 1
-        seen = 0
-        while True:
-            i = self._buf.find(delim)
-            if i >= 0:
-                if max_len is not None and seen + i > max_len:
-                    raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: a header block is too long")
-                if sink is not None and i:
-                    sink(self._buf[:i])
-                self._buf = self._buf[i + len(delim) :]
-                return True
-            cut = len(self._buf) - keep
-            if cut > 0:
-                seen += cut
-                if max_len is not None and seen > max_len:
-                    raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: a header block is too long")
-                if sink is not None:
-                    sink(self._buf[:cut])
-                self._buf = self._buf[cut:]
-            if not self._fill():
-                if sink is not None and self._buf:
-                    sink(self._buf)
-                self._buf = b""
-                return False
 
 
 @dataclass
@@ -253,54 +110,52 @@ class _Upload:
     filename: str | None = None
 
 
-def _content_type(header: str) -> tuple[str, dict[str, str]]:
-    """The media type (lowercase) and its parameters, parsed as the email package parses MIME headers."""
-    msg = email.message.Message()
-    msg["Content-Type"] = header
-    params: dict[str, str] = {}
-    for key in ("boundary", "charset"):
-        value = msg.get_param(key)
-        if value is not None:
-            params[key] = email.utils.collapse_rfc2231_value(value)
-    return msg.get_content_type(), params
+@dataclass
+class _Record:
+    """What the request's log line says beyond method and path."""
+
+    started: float
+    status: int = 0
+    outcome: str = ""
+    note: str = ""
+    size: int = 0
 
 
-def _parse_multipart(stream: _Stream, boundary: bytes, out: BinaryIO) -> _Upload:
-    """Stream a multipart/form-data body; the first `file` part's bytes go to `out` when its name is a .csv."""
-    delim = b"\r\n--" + boundary
-    upload = _Upload()
-    if not stream.read_until(delim, None):  # the preamble; the stream starts with CRLF so the first delimiter matches
-        raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: boundary not found")
-    while True:
-        if stream.startswith(b"--"):  # the close delimiter; any epilogue is drained by the caller
-            return upload
-        padding: list[bytes] = []
-        if not stream.read_until(b"\r\n", padding.append, _MAX_LINE) or b"".join(padding).strip(b" \t"):
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: bad boundary line")
-        raw_headers: list[bytes] = []
-        if not stream.startswith(b"\r\n") and not stream.read_until(b"\r\n\r\n", raw_headers.append, _MAX_PART_HEADERS):
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: part headers not terminated")
-        # Browsers and curl send raw UTF-8 file names; decode them as such before the email parser sees them.
-        headers = email.parser.HeaderParser().parsestr(b"".join(raw_headers).decode("utf-8", "replace") + "\n\n")
-        name = headers.get_param("name", header="content-disposition")
-        field = email.utils.collapse_rfc2231_value(name) if name is not None else None
-        sink: Callable[[bytes], object] | None = None
-        if field == "file" and not upload.found:
-            upload.found = True
-            filename = headers.get_filename()
-            upload.filename = filename
-            if _is_csv_name(upload.filename):
-                sink = out.write
-        if not stream.read_until(delim, sink):
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "malformed multipart body: closing boundary not found")
+_RECORD = web.RequestKey("mlebench_record", _Record)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class ValidatorServer(ThreadingHTTPServer):
-    """One competition's validator; `create_server` builds it after checking that the answers load."""
+def _json(status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
+    response = web.Response(
+        status=int(status),
+        body=(json.dumps(payload) + "\n").encode(),
+        content_type="application/json",
+        headers={"Cache-Control": "no-store", "Server": SERVER_NAME, **(headers or {})},
+    )
+    response.force_close()  # one request per connection: no unread body can be taken for a request
+    return response
 
-    daemon_threads = True  # a stalled client must not hold up shutdown
-    block_on_close = False
-    request_queue_size = _LISTEN_BACKLOG
+
+class _AiohttpLog(logging.Handler):
+    """aiohttp's own log records (a request it could not parse, with a traceback) as one validator log line each."""
+
+    def __init__(self, server: ValidatorServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        detail = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            detail += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        self.server.log(f"validator: aiohttp: {one_line(detail, 300)}")
+
+
+class ValidatorServer:
+    """One competition's validator on a listening socket; `create_server` builds it after the answers load.
+
+    `serve_forever` runs it (blocking) until `shutdown` is called from another thread or, with
+    `handle_signals`, until SIGTERM/SIGINT.
+    """
 
     def __init__(
         self,
@@ -312,25 +167,27 @@ class ValidatorServer(ThreadingHTTPServer):
         self.config = config
         self.answers_file = answers_file
         self.log_stream = log_stream
-        self._slots = threading.BoundedSemaphore(max(1, config.max_concurrent))
-        self.upload_slots = threading.BoundedSemaphore(max(1, config.max_uploads))
         self._log_lock = threading.Lock()
-        super().__init__((config.host, config.port), _Handler, bind_and_activate=listen_fd is None)
         if listen_fd is not None:  # a socket the supervisor bound and keeps: take it over instead of binding
-            self.socket.close()
             self.socket = socket.socket(fileno=listen_fd)
-            self.server_address = self.socket.getsockname()
-            self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+        else:
+            self.socket = socket.create_server((config.host, config.port), backlog=_LISTEN_BACKLOG)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._stop_requested = False
+        self._running = threading.Event()
+        self._finished = threading.Event()
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._receiving: set[asyncio.Task[Any]] = set()  # of those, the ones still reading an upload
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
 
     @property
     def port(self) -> int:
-        return int(self.server_address[1])
+        return int(self.socket.getsockname()[1])
 
     @property
     def url(self) -> str:
-        host = self.server_address[0]
-        host_text = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{host_text}:{self.port}"
+        return f"http://{self.socket.getsockname()[0]}:{self.port}"
 
     def log(self, line: str) -> None:
         """One line on the log stream (stderr unless given), flushed so the container's log shows it at once."""
@@ -340,229 +197,353 @@ class ValidatorServer(ThreadingHTTPServer):
             stream.flush()
 
     def check(self, submission: Path) -> tuple[bool, str]:
-        """Valid or not with a reason, from our grading checks; at most `max_concurrent` at once."""
+        """Valid or not with a reason, from our grading checks (runs in the worker thread)."""
         from inspect_mlebench.grading.grader import validate
 
-        with self._slots:
-            return validate(self.config.competition_id, submission, self.config.data_dir, mode=self.config.grading_mode)
+        return validate(self.config.competition_id, submission, self.config.data_dir, mode=self.config.grading_mode)
 
+    # -- running and stopping -------------------------------------------------------------------------------------
 
-class _Handler(BaseHTTPRequestHandler):
-    """Routes and answers; every answer is JSON and every request is one log line."""
-
-    server: ValidatorServer
-    protocol_version = "HTTP/1.1"  # so curl's `Expect: 100-continue` is answered instead of waited out
-    server_version = "mlebench-validator"
-    timeout = _SOCKET_TIMEOUT
-
-    _started = 0.0
-    _status = 0
-    _outcome = ""
-    _note = ""
-    _bytes = 0
-
-    def version_string(self) -> str:
-        """No Python version in the Server header: nothing to learn about the validator from outside."""
-        return self.server_version
-
-    # -- answering and logging ------------------------------------------------------------------------------------
-
-    def _send_json(self, status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        body = (json.dumps(payload) + "\n").encode()
-        self._status = int(status)
-        self.close_connection = True  # one request per connection: no unread body can be taken for a request
+    def serve_forever(self, *, handle_signals: bool = False) -> None:
+        """Serve until `shutdown` (or SIGTERM/SIGINT when `handle_signals`, which needs the main thread)."""
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Connection", "close")
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except OSError:
-            self._outcome = "client-gone"
+            asyncio.run(self._serve(handle_signals))
+        finally:
+            self._finished.set()
 
-    def _error(self, status: HTTPStatus, message: str, headers: dict[str, str] | None = None) -> None:
-        self._outcome, self._note = "error", message
-        self._send_json(status, {"error": message}, headers)
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop serving from another thread and wait until `serve_forever` has returned."""
+        self._stop_requested = True
+        if self._running.wait(timeout):
+            loop, stop = self._loop, self._stop
+            if loop is not None and stop is not None and not self._finished.is_set():
+                loop.call_soon_threadsafe(stop.set)
+            self._finished.wait(timeout)
 
-    def _too_large(self) -> None:
-        limit = self.server.config.max_bytes
-        self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"submission is over this validator's {limit}-byte limit")
+    def server_close(self) -> None:
+        """Release the listening socket (a supervisor's copy of it stays open)."""
+        self.socket.close()
 
-    def _log_request_line(self) -> None:
-        path = json.dumps(_printable(getattr(self, "path", "") or "-"))[1:-1]
-        duration = time.monotonic() - self._started if self._started else 0.0
+    async def _serve(self, handle_signals: bool) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._uploads = asyncio.Semaphore(max(1, self.config.max_uploads))
+        workers = [
+            threading.Thread(target=self._work, name=f"mlebench-validation-{n}", daemon=True)
+            for n in range(max(1, self.config.max_concurrent))
+        ]
+        for worker in workers:
+            worker.start()
+        runner = web.AppRunner(
+            self._app(), handle_signals=False, access_log=None, shutdown_timeout=0.5,
+            lingering_time=_LINGER_SECONDS,
+        )  # fmt: skip
+        await runner.setup()
+        aiohttp_logger = logging.getLogger("aiohttp")
+        handler, propagate = _AiohttpLog(self), aiohttp_logger.propagate
+        aiohttp_logger.addHandler(handler)
+        aiohttp_logger.propagate = False
+        try:
+            site = web.SockSite(runner, self.socket, backlog=_LISTEN_BACKLOG)
+            await site.start()
+            if handle_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    self._loop.add_signal_handler(sig, self._on_signal, sig)
+            self._running.set()
+            if self._stop_requested:
+                self._stop.set()
+            await self._stop.wait()
+            await site.stop()  # no new connections while those in flight finish
+            await self._finish_in_flight()
+        finally:
+            await runner.cleanup()
+            for _ in workers:
+                self._jobs.put(None)
+            aiohttp_logger.removeHandler(handler)
+            aiohttp_logger.propagate = propagate
+            if handle_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    self._loop.remove_signal_handler(sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        self.log(f"validator: {sig.name} received, shutting down")
+        assert self._stop is not None
+        self._stop.set()
+
+    async def _finish_in_flight(self) -> None:
+        """Cancel the requests still receiving an upload (it could not be checked in time anyway), give those being
+        checked a short grace to be answered, then cancel the rest: their handlers remove their temp dirs on the way
+        out and aiohttp closes their connections."""
+        pending = {task for task in self._in_flight if not task.done()}
+        for task in pending & self._receiving:
+            task.cancel()
+        if pending - self._receiving:
+            await asyncio.wait(pending - self._receiving, timeout=_SHUTDOWN_GRACE)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=_SHUTDOWN_GRACE)
+
+    # -- the application ------------------------------------------------------------------------------------------
+
+    def _app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get(HEALTH_PATH, self._health)  # HEAD too
+        app.router.add_post(VALIDATE_PATH, self._validate, expect_handler=self._expect)
+        return app
+
+    def _log_request(self, request: web.Request, record: _Record) -> None:
         parts = [
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "validator",
-            str(self.client_address[0]) if self.client_address else "-",
-            getattr(self, "command", None) or "-",
-            path,
-            str(self._status or "-"),
-            self._outcome or "-",
-            f"{duration:.3f}s",
-            f"{self._bytes}B",
+            request.remote or "-",
+            request.method,
+            json.dumps(request.raw_path)[1:-1],
+            str(record.status or "-"),
+            record.outcome or "-",
+            f"{time.monotonic() - record.started:.3f}s",
+            f"{record.size}B",
         ]
-        if self._note:
-            parts.append("reason=" + json.dumps(one_line(self._note, 300)))
-        self.server.log(" ".join(parts))
+        if record.note:
+            parts.append("reason=" + json.dumps(one_line(record.note, 300)))
+        self.log(" ".join(parts))
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Silenced: `_log_request_line` writes the one line per request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silenced: the base class's free-form lines would break the one-line-per-request log."""
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Protocol errors the base class finds (bad request line, unknown verb, huge headers) answer JSON too."""
-        self._started = self._started or time.monotonic()
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every answer JSON, every request one log line, any unexpected error a 500 that keeps the server up."""
+        record = request.get(_RECORD) or _Record(started=time.monotonic())
+        request[_RECORD] = record
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        response: web.StreamResponse
         try:
-            status = HTTPStatus(code)
-        except ValueError:
-            status = HTTPStatus.BAD_REQUEST
-        self._error(status, one_line(message or status.phrase))
-        self._log_request_line()
-
-    def handle_one_request(self) -> None:
-        self._started, self._status, self._outcome, self._note, self._bytes = 0.0, 0, "", "", 0
-        super().handle_one_request()
-
-    def handle_expect_100(self) -> bool:
-        """Refuse an oversized upload before the client sends it (curl waits for this answer on large files)."""
-        self._started = time.monotonic()
-        length = (self.headers.get("Content-Length") or "").strip()
-        too_large = length.isdigit() and int(length) > self.server.config.max_bytes
-        if self.command == "POST" and self._route() == VALIDATE_PATH and too_large:
-            self._bytes = int(length)
-            self._too_large()
-            self._log_request_line()
-            return False
-        return super().handle_expect_100()
-
-    # -- routing --------------------------------------------------------------------------------------------------
-
-    def _route(self) -> str:
-        return self.path.split("?", 1)[0].split("#", 1)[0]
-
-    def _dispatch(self) -> None:
-        self._started = self._started or time.monotonic()
-        try:
-            route = self._route()
-            allowed = {HEALTH_PATH: ("GET", "HEAD"), VALIDATE_PATH: ("POST",)}.get(route)
-            if allowed is None:
-                self._error(HTTPStatus.NOT_FOUND, f"no such path; use POST {VALIDATE_PATH} or GET {HEALTH_PATH}")
-            elif self.command not in allowed:
-                self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"use {allowed[0]} {route}", {"Allow": ", ".join(allowed)})
-            elif route == HEALTH_PATH:
-                self._health()
-            else:
-                self._validate()
-        except Exception as err:  # anything unexpected: answer 500 and keep serving
+            response = await handler(request)
+        except _RequestError as err:
+            record.outcome, record.note = "error", err.message
+            response = _json(err.status, {"error": err.message}, err.headers)
+        except web.HTTPMethodNotAllowed as err:
+            allowed = ", ".join(sorted(err.allowed_methods))
+            record.outcome, record.note = "error", f"use {allowed} {request.path}"
+            response = _json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": record.note}, {"Allow": allowed})
+        except web.HTTPNotFound:
+            record.outcome, record.note = "error", f"no such path; use POST {VALIDATE_PATH} or GET {HEALTH_PATH}"
+            response = _json(HTTPStatus.NOT_FOUND, {"error": record.note})
+        except web.HTTPException as err:  # anything else aiohttp's router raises, as JSON
+            record.outcome, record.note = "error", one_line(err.reason)
+            response = _json(HTTPStatus(err.status), {"error": record.note})
+        except asyncio.CancelledError:
+            record.outcome = record.outcome or "cancelled"
+            self._log_request(request, record)
+            raise
+        except Exception as err:
             detail = one_line(f"{type(err).__name__}: {err}")
-            self.server.log(f"validator: unexpected error: {detail}")
-            self.server.log(traceback.format_exc().rstrip())
-            self._outcome, self._note = "error", detail
-            payload = {"error": "An unexpected error occurred.", "details": detail}
-            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, payload)
+            self.log(f"validator: unexpected error: {detail}")
+            self.log(traceback.format_exc().rstrip())
+            record.outcome, record.note = "error", detail
+            response = _json(
+                HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "An unexpected error occurred.", "details": detail}
+            )
         finally:
-            self._log_request_line()
+            if task is not None:
+                self._in_flight.discard(task)
+        record.status = response.status
+        self._log_request(request, record)
+        return response
 
-    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch  # noqa: N815
+    def _too_large(self) -> _RequestError:
+        limit = self.config.max_bytes
+        return _RequestError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"submission is over this validator's {limit}-byte limit"
+        )
 
-    def _health(self) -> None:
-        cid = self.server.config.competition_id
-        if self.server.answers_file.is_file():
-            self._outcome = "ok"
-            self._send_json(HTTPStatus.OK, {"status": "ok", "competition_id": cid})
-        else:  # the answers mount went away: say so rather than fail every validation
-            self._outcome = "unavailable"
-            self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable", "competition_id": cid})
+    async def _expect(self, request: web.Request) -> web.StreamResponse | None:
+        """Refuse an oversized upload before the client sends it (curl waits for this answer on large files)."""
+        length = request.content_length
+        if length is not None and length > self.config.max_bytes:
+            err = self._too_large()
+            record = _Record(started=time.monotonic(), status=int(err.status), outcome="error", note=err.message)
+            record.size = length
+            self._log_request(request, record)
+            return _json(err.status, {"error": err.message})
+        if request.headers.get("Expect", "").strip().lower() != "100-continue":
+            return _json(HTTPStatus.EXPECTATION_FAILED, {"error": "the only expectation understood is 100-continue"})
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return None
+
+    async def _health(self, request: web.Request) -> web.StreamResponse:
+        record = request[_RECORD]
+        cid = self.config.competition_id
+        if self.answers_file.is_file():
+            record.outcome = "ok"
+            return _json(HTTPStatus.OK, {"status": "ok", "competition_id": cid})
+        record.outcome = "unavailable"  # the answers mount went away: say so rather than fail every validation
+        return _json(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable", "competition_id": cid})
 
     # -- validation -----------------------------------------------------------------------------------------------
 
-    def _body(self) -> _Body:
-        limit = self.server.config.max_bytes
-        encoding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
-        if encoding:
-            if encoding != "chunked":
-                raise _RequestError(HTTPStatus.NOT_IMPLEMENTED, f"unsupported Transfer-Encoding {encoding!r}")
-            return _Body(self.rfile, length=None, chunked=True, limit=limit)
-        raw = (self.headers.get("Content-Length") or "0").strip()
-        if not raw.isdigit():
-            raise _RequestError(HTTPStatus.BAD_REQUEST, "bad Content-Length header")
-        return _Body(self.rfile, length=int(raw), chunked=False, limit=limit)
-
-    def _receive(self, body: _Body, target: Path) -> _Upload:
-        """Stream the submission into `target`; raises _RequestError for anything that is not a usable upload."""
-        if body.length is not None and body.length > self.server.config.max_bytes:
-            raise _RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "")
-        media_type, params = _content_type(self.headers.get("Content-Type") or "")
-        with target.open("wb") as out:
-            if media_type == "multipart/form-data":
-                boundary = params.get("boundary", "")
-                if not boundary or len(boundary) > 200 or not boundary.isascii():
-                    raise _RequestError(HTTPStatus.BAD_REQUEST, "multipart/form-data without a usable boundary")
-                return _parse_multipart(_Stream(body, b"\r\n"), boundary.encode("ascii"), out)
-            if media_type in RAW_CSV_TYPES:
-                while data := body.read():
-                    out.write(data)
-                return _Upload(found=True)
-        raise _RequestError(HTTPStatus.BAD_REQUEST, f"expected multipart/form-data; {_USAGE}")
-
-    def _validate(self) -> None:
-        """Queue for an upload slot (disk and memory stay bounded however many clients call at once), then
-        receive and check; a request that waited too long is told when to retry instead of being dropped."""
-        if not self.server.upload_slots.acquire(timeout=_UPLOAD_WAIT_SECONDS):
-            self._error(
+    async def _validate(self, request: web.Request) -> web.StreamResponse:
+        """Refuse what cannot be an upload at once, queue for an upload slot (disk and memory stay bounded however
+        many clients call), then receive into a private temp dir and check."""
+        record = request[_RECORD]
+        length = request.content_length
+        if length is not None and length > self.config.max_bytes:
+            record.size = length
+            raise self._too_large()
+        if request.content_type != "multipart/form-data" and request.content_type not in RAW_CSV_TYPES:
+            raise _RequestError(HTTPStatus.BAD_REQUEST, f"expected multipart/form-data; {_USAGE}")
+        try:
+            async with asyncio.timeout(self.config.upload_wait):
+                await self._uploads.acquire()
+        except TimeoutError:
+            raise _RequestError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "the validator is busy with other uploads; retry in a few seconds",
                 {"Retry-After": "5"},
-            )
+            ) from None
+        try:
+            workdir = Path(tempfile.mkdtemp(prefix="mlebench-validate-"))  # mode 0700: private to the server's user
+            try:
+                target = workdir / "submission.csv"
+                task = asyncio.current_task()
+                assert task is not None  # a handler always runs in a task
+                self._receiving.add(task)
+                try:
+                    upload = await self._receive(request, target)
+                finally:
+                    self._receiving.discard(task)
+                    record.size = request.content.total_bytes
+                if not upload.found:
+                    raise _RequestError(HTTPStatus.BAD_REQUEST, f"no 'file' field in the form; {_USAGE}")
+                if not _is_csv_name(upload.filename):
+                    valid, reason = (
+                        False,
+                        f"Submission invalid: submission must be a .csv file, got '{upload.filename}'",
+                    )
+                else:
+                    valid, reason = await self._check_in_worker(target)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+        finally:
+            self._uploads.release()
+        record.outcome, record.note = ("valid", "") if valid else ("invalid", reason)
+        return _json(HTTPStatus.OK, {"valid": valid, "reason": one_line(reason, 2000)})
+
+    async def _receive(self, request: web.Request, target: Path) -> _Upload:
+        """Stream the submission into `target` under the byte cap; _RequestError for anything that is not a usable
+        upload, including a client that stalls or goes away mid-body."""
+        try:
+            with target.open("wb") as out:
+                async with asyncio.timeout(None) as idle:
+                    return await self._read_body(request, out, lambda: self._rearm(idle))
+        except TimeoutError:
+            seconds = self.config.read_timeout
+            raise _RequestError(HTTPStatus.REQUEST_TIMEOUT, f"no data from the client for {seconds:g}s") from None
+        except (ValueError, HttpProcessingError) as err:  # aiohttp's multipart and chunking errors
+            kind = "multipart body" if request.content_type == "multipart/form-data" else "request body"
+            truncated = request.content.at_eof() and kind == "multipart body"
+            why = "it ends before the closing boundary" if truncated else one_line(str(err), 200)
+            raise _RequestError(HTTPStatus.BAD_REQUEST, f"malformed {kind}: {why}") from None
+        except ConnectionError as err:  # the client went away: nobody will read an answer, the log says why
+            raise _RequestError(HTTPStatus.BAD_REQUEST, f"client gone: {one_line(str(err), 200)}") from None
+
+    def _rearm(self, idle: asyncio.Timeout) -> None:
+        """Called before each read: the client has `read_timeout` seconds to send the next bytes."""
+        loop = asyncio.get_running_loop()
+        idle.reschedule(loop.time() + self.config.read_timeout)
+
+    async def _read_body(self, request: web.Request, out: BinaryIO, rearm: Callable[[], None]) -> _Upload:
+        def counted(data: bytes) -> bytes:
+            if request.content.total_bytes > self.config.max_bytes:
+                raise self._too_large()
+            return data
+
+        if request.content_type in RAW_CSV_TYPES:
+            while True:
+                rearm()
+                if not (data := counted(await request.content.read(_CHUNK))):
+                    return _Upload(found=True)
+                out.write(data)
+        boundary = request.content_type and _boundary(request.headers.get("Content-Type", ""))
+        if not boundary:
+            raise _RequestError(HTTPStatus.BAD_REQUEST, "multipart/form-data without a usable boundary")
+        upload = _Upload()
+        reader = await request.multipart()
+        while True:
+            rearm()
+            part = await reader.next()
+            counted(b"")
+            if part is None:
+                return upload
+            if not isinstance(part, BodyPartReader):
+                raise _RequestError(HTTPStatus.BAD_REQUEST, "nested multipart bodies are not accepted; " + _USAGE)
+            keep = part.name == "file" and not upload.found
+            if keep:
+                upload.found, upload.filename = True, part.filename
+                keep = _is_csv_name(part.filename)
+            while True:
+                rearm()
+                if not (data := counted(await part.read_chunk(_CHUNK))):
+                    break
+                if keep:
+                    out.write(data)
+
+    async def _check_in_worker(self, submission: Path) -> tuple[bool, str]:
+        """`check` in a worker thread; queued checks start one after the other without a round trip through the
+        event loop, which is busy with other clients' uploads."""
+        job = _Job(submission, asyncio.get_running_loop())
+        self._jobs.put(job)
+        try:
+            return await job.future
+        except asyncio.CancelledError:
+            job.cancelled.set()  # a queued check is skipped; a running one ends on its own, keeping its worker
+            raise
+
+    def _work(self) -> None:
+        """A worker thread: run queued checks until the None that ends it. Daemon threads, so a check that is
+        running at SIGTERM never holds up the process's exit (its temp dir is already gone by then)."""
+        while (job := self._jobs.get()) is not None:
+            if job.cancelled.is_set():
+                continue
+            result: tuple[bool, str] | None = None
+            error: Exception | None = None
+            try:
+                result = self.check(job.submission)
+            except Exception as err:  # handed to the request, which answers 500
+                error = err
+            try:
+                job.loop.call_soon_threadsafe(job.deliver, result, error)
+            except RuntimeError:  # the loop is closed: the server stopped and nobody waits for this verdict
+                continue
+
+
+@dataclass
+class _Job:
+    """One check for a worker thread, and where its verdict goes."""
+
+    submission: Path
+    loop: asyncio.AbstractEventLoop
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.future: asyncio.Future[tuple[bool, str]] = self.loop.create_future()
+
+    def deliver(self, result: tuple[bool, str] | None, error: Exception | None) -> None:
+        """On the event loop: hand the verdict (or the grader's exception) to the waiting request, if any."""
+        if self.future.done():
             return
-        try:
-            self._receive_and_check()
-        finally:
-            self.server.upload_slots.release()
+        if error is not None:
+            self.future.set_exception(error)
+        elif result is not None:
+            self.future.set_result(result)
 
-    def _receive_and_check(self) -> None:
-        body: _Body | None = None
-        workdir = Path(tempfile.mkdtemp(prefix="mlebench-validate-"))  # mode 0700: private to the server's user
-        target = workdir / "submission.csv"
-        try:
-            body = self._body()
-            upload = self._receive(body, target)
-            body.drain()  # a multipart epilogue, if any
-            self._bytes = body.total
-            if not upload.found:
-                raise _RequestError(HTTPStatus.BAD_REQUEST, f"no 'file' field in the form; {_USAGE}")
-            if not _is_csv_name(upload.filename):
-                self._answer(False, f"Submission invalid: submission must be a .csv file, got '{upload.filename}'")
-            else:
-                self._answer(*self.server.check(target))
-        except _RequestError as err:
-            if body is not None:
-                self._bytes = max(body.total, body.length or 0)
-            if err.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
-                self._too_large()
-            else:
-                self._error(err.status, err.message)
-            if body is not None:  # answered first; then take (some of) the rest so closing does not reset the client
-                body.drain()
-        except _ClientGoneError as err:
-            self._bytes = body.total if body is not None else 0
-            self._outcome, self._note = "client-gone", str(err)
-            self.close_connection = True
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
-    def _answer(self, valid: bool, reason: str) -> None:
-        self._outcome = "valid" if valid else "invalid"
-        self._note = "" if valid else reason
-        self._send_json(HTTPStatus.OK, {"valid": valid, "reason": one_line(reason, 2000)})
+def _boundary(content_type: str) -> str | None:
+    """The multipart boundary if it is one aiohttp accepts (RFC 2046: 1-70 characters)."""
+    from aiohttp.helpers import parse_mimetype
+
+    boundary = parse_mimetype(content_type).parameters.get("boundary", "")
+    return boundary if 0 < len(boundary) <= 70 and boundary.isascii() else None
 
 
 def check_port(port: int) -> None:
@@ -583,6 +564,8 @@ def create_server(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_concurrent: int = 1,
     max_uploads: int = 4,
+    upload_wait: float = 60.0,
+    read_timeout: float = 120.0,
     log_stream: TextIO | None = None,
     grading_mode: str = DEFAULT_GRADING_MODE,
     listen_fd: int | None = None,
@@ -615,6 +598,8 @@ def create_server(
         max_bytes=max_bytes,
         max_concurrent=max_concurrent,
         max_uploads=max_uploads,
+        upload_wait=upload_wait,
+        read_timeout=read_timeout,
         grading_mode=mode,
     )
     started = time.monotonic()
@@ -651,21 +636,10 @@ def warm_grading(comp: Competition) -> None:
 
 
 def serve(server: ValidatorServer) -> None:
-    """Serve until SIGTERM or SIGINT, then stop accepting and close the socket (call from the main thread)."""
-
-    def shut_down(name: str) -> None:
-        server.log(f"validator: {name} received, shutting down")
-        server.shutdown()  # waits for serve_forever to return, so never on the main thread
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=shut_down, args=(signal.Signals(signum).name,), daemon=True).start()
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    """Serve until SIGTERM or SIGINT, then answer or cancel what is in flight and close the socket (main thread)."""
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(handle_signals=True)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         server.server_close()
         server.log("validator: stopped")
 
@@ -676,7 +650,7 @@ def supervise(server_args: list[str], host: str, port: int, *, restart_delay: fl
     The agent shares the validator's network namespace: if the validator let go of its port while restarting,
     the agent could bind it and answer validation requests itself. Here the port stays held by this small
     process for the container's life; requests that arrive between two children wait in the listen backlog.
-    Returns the exit status after SIGTERM/SIGINT (forwarded to the child).
+    Returns the exit status after SIGTERM/SIGINT (forwarded to the child, which finishes or cancels its requests).
     """
     check_port(port)
     try:
@@ -709,5 +683,9 @@ def supervise(server_args: list[str], host: str, port: int, *, restart_delay: fl
             signal.signal(sig, handler)
         if child is not None and child.poll() is None:
             child.terminate()
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # it ignored SIGTERM past its grace: the port must not stay held
+                child.kill()
+                child.wait()
         listener.close()

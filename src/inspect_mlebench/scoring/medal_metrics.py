@@ -15,6 +15,17 @@ from inspect_ai.scorer import Metric, SampleScore, Score, ScoreReducer, Value, m
 
 SEED_KEY = "seed_any_medal"  # per-epoch any_medal values, kept by the `mlebench_seeds` reducer
 COMPLEXITIES = ("low", "medium", "high")
+# The keys of every `mlebench_scorer` value, in the order the viewer shows them.
+SCORE_KEYS = (
+    "valid_submission",
+    "submission_exists",
+    "above_median",
+    "any_medal",
+    "gold_medal",
+    "silver_medal",
+    "bronze_medal",
+    "percentile",
+)
 
 
 def _values(scores: Sequence[SampleScore], key: str) -> list[float]:
@@ -27,11 +38,13 @@ def _values(scores: Sequence[SampleScore], key: str) -> list[float]:
 
 
 def _keys(scores: Sequence[SampleScore]) -> list[str]:
+    """The keys the scores carry; before the first sample finishes, the scorer's keys (as NaN), so the live display
+    and the headline metric (`any_medal`) find their names from the start instead of warning."""
     keys: dict[str, None] = {}
     for sample in scores:
         if isinstance(sample.score.value, dict):
             keys.update(dict.fromkeys(sample.score.value))
-    return list(keys)
+    return list(keys) or list(SCORE_KEYS)
 
 
 def sem(values: Sequence[float]) -> float:

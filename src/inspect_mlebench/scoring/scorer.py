@@ -7,6 +7,7 @@ submission is kept in the sample's store, so `inspect score` can re-grade a log 
 from __future__ import annotations
 
 import base64
+import hashlib
 import tempfile
 import zlib
 from pathlib import Path
@@ -21,19 +22,18 @@ from inspect_mlebench.config import RegistryError, add_competitions_dir, get_com
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
 from inspect_mlebench.integrity.evidence import keep_evidence
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
-from inspect_mlebench.scoring.medal_metrics import any_medal_by_complexity, any_medal_seeds, mean_by_key, stderr_by_key
+from inspect_mlebench.scoring.candidates import CANDIDATES_KEY
+from inspect_mlebench.scoring.medal_metrics import (
+    SCORE_KEYS,
+    any_medal_by_complexity,
+    any_medal_seeds,
+    mean_by_key,
+    stderr_by_key,
+)
+from inspect_mlebench.scoring.score_over_time import CURVE_KEY, build_curve, discard
+from inspect_mlebench.solvers.budget import TIME_LIMIT_KEY
 
 STORE_KEY = "mlebench:submission"  # zlib-compressed, base64: a copy of what was graded
-SCORE_KEYS = (
-    "valid_submission",
-    "submission_exists",
-    "above_median",
-    "any_medal",
-    "gold_medal",
-    "silver_medal",
-    "bronze_medal",
-    "percentile",
-)
 
 
 def _encode(content: bytes) -> str:
@@ -145,6 +145,18 @@ def mlebench_scorer(
         if problem:  # the file exists but could not be read back: invalid, with the reason
             report.update(submission_exists=True, invalid_reason=problem)
         explanation = _explain(report)
+        # the agent's earlier submissions, graded only now that the sample has ended (see score_over_time)
+        if record := state.store.get(CANDIDATES_KEY):
+            sha = hashlib.sha256(content).hexdigest() if content is not None and not problem else None
+            budget = state.metadata.get(TIME_LIMIT_KEY)
+
+            def grader(copy: Path) -> dict[str, Any]:
+                return _grade(competition_id, copy.read_bytes(), root, submission_path, mode)
+
+            report[CURVE_KEY] = await anyio.to_thread.run_sync(
+                build_curve, record, report, sha, float(budget) if budget else None, grader
+            )
+            discard(record)
         # known_issues="flag": score-affecting issues (leaks, broken data...) marked where readers of results look
         if flagged := state.metadata.get("known_issues_flagged"):
             report["known_issues_flagged"] = list(flagged)

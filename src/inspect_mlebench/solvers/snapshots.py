@@ -22,6 +22,7 @@ from inspect_ai.log import transcript
 from inspect_ai.util import sandbox, store
 
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
+from inspect_mlebench.scoring.candidates import CandidateArchive
 
 SNAPSHOTS_KEY = "mle_react:snapshots"  # sample store: list of snapshot records
 SELECTION_KEY = "mle_react:selection"  # sample store: {"policy", "selected", "restored", "reason"}
@@ -100,6 +101,8 @@ class SubmissionKeeper:
         self.user = user
         self.snapshots: list[Snapshot] = []
         self._dir = Path(tempfile.mkdtemp(prefix="mle-react-snapshots-"))
+        # every version, for the score-over-time curve the scorer grades after the run (bounded, see candidates)
+        self.archive = CandidateArchive(policy)
 
     @property
     def latest(self) -> Snapshot | None:
@@ -155,6 +158,7 @@ class SubmissionKeeper:
         local.write_bytes(data)
         snap.local_path = str(local)
         self.snapshots.append(snap)
+        self.archive.add(data, label=f"snapshot #{snap.index}", elapsed_s=snap.elapsed_s, valid=valid)
         self._prune()
         self._publish()
         transcript().info({"snapshot": snap.record()}, source="mle_react: submission snapshot")

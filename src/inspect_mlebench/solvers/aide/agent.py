@@ -29,9 +29,10 @@ from inspect_ai.model import (
     get_model,
 )
 from inspect_ai.tool import ToolFunction
-from inspect_ai.util import span, store
+from inspect_ai.util import OutputLimitExceededError, sandbox, span, store
 
 from inspect_mlebench.sandbox.layout import CODE_DIR, DATA_DIR, LOGS_DIR, SUBMISSION_DIR
+from inspect_mlebench.scoring.candidates import CandidateArchive
 from inspect_mlebench.solvers.aide.journal import Journal, Node, Operator
 from inspect_mlebench.solvers.aide.policy import SearchPolicy
 from inspect_mlebench.solvers.aide.prompts import (
@@ -186,6 +187,7 @@ def aide(
         coder = get_model()
         reviewer = get_model(role=feedback_role)
         journal = Journal()
+        archive = CandidateArchive("best_own_metric")  # graded after the run, for the score-over-time curve
 
         task = _task_text(state.messages)
         if include_description:
@@ -238,6 +240,8 @@ def aide(
                     metadata=metadata if validate_submissions else None,
                 )
                 journal.add(node)
+                if node.has_submission:
+                    await _archive_node(archive, runner, node, current_budget(metadata, started).used_s)
                 best = journal.best_node()
                 new_best = best is not None and best.id == node.id and journal.best_id != node.id
                 if new_best:
@@ -286,6 +290,27 @@ def aide(
         return state
 
     return execute
+
+
+async def _archive_node(archive: CandidateArchive, runner: SandboxRunner, node: Node, elapsed_s: float) -> None:
+    """Keep a host copy of a node's submission (graded only after the run ends)."""
+    data: bytes | None = None
+    note = ""
+    try:
+        data = await sandbox().read_file(f"{runner.paths.workdir(node.id)}/submission/submission.csv", text=False)
+    except (FileNotFoundError, OutputLimitExceededError, PermissionError) as err:
+        note = f"not kept: could not read the file ({type(err).__name__})"
+    archive.add(
+        data,
+        label=node.id,
+        elapsed_s=elapsed_s,
+        valid=node.submission_valid,
+        sha256=node.submission_sha256,
+        eligible=node.is_good,
+        own_metric=node.metric,
+        lower_is_better=node.lower_is_better,
+        note=note,
+    )
 
 
 async def _step(

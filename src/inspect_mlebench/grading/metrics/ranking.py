@@ -1,0 +1,165 @@
+"""Ranked and multi-label predictions: MAP@k, micro F1 of label sets, label-weighted label-ranking precision,
+and Kendall tau of predicted orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from inspect_mlebench.grading.metrics._shared import first_column, sklearn_metrics
+
+# --- Ranked and multi-label text predictions (whale-categorization-playground, hotel-id-2021-fgvc8,
+# imet-2020-fgvc7) ---
+# Answers and predictions are strings of labels separated by spaces, one string per row, already paired by id.
+
+
+def _ranked_labels(value: Any) -> list[Any]:
+    """A row's labels: a sequence as it is, anything else as text split on single spaces (Kaggle's format)."""
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return list(value)
+    return str(value).split(" ")
+
+
+def map_at_k(y_true: Any, y_pred: Any, *, k: int = 5) -> float:
+    """Mean average precision at k. Per row, the answer's labels are the right ones and the prediction's labels a
+    ranked list of which the first k count; a label counts at its first position only, and the row's precision sum
+    is divided by min(number of right labels, k) (0 for a row with no right label). Rows are labels as text
+    separated by single spaces, or sequences (see `_ranked_labels`); extra rows on the longer side are ignored."""
+    scores = []
+    rows_true = (
+        first_column(y_true) if isinstance(y_true, np.ndarray) else list(y_true)
+    )  # a list may hold lists: no array
+    rows_pred = first_column(y_pred) if isinstance(y_pred, np.ndarray) else list(y_pred)
+    for truth, guess in zip(rows_true, rows_pred, strict=False):
+        right = set(_ranked_labels(truth))
+        if not right:
+            scores.append(0.0)
+            continue
+        hits = 0
+        total = 0.0
+        seen: set[Any] = set()
+        for position, label in enumerate(_ranked_labels(guess)[:k], start=1):
+            if label in right and label not in seen:
+                hits += 1
+                total += hits / position
+            seen.add(label)
+        scores.append(total / min(len(right), k))
+    return float(np.mean(scores))
+
+
+# --- Micro-averaged F1 over label sets (facebook-recruiting-iii, imet-2020-fgvc7, plant-pathology-2021-fgvc8) ---
+# Each row holds a space-separated set of labels. The vocabulary is every label the answers use; a predicted label
+# outside it is ignored (as scikit-learn's MultiLabelBinarizer with fixed classes does). Over all (row, label) pairs,
+# micro F1 = 2 TP / (2 TP + FP + FN), and 0 when there is nothing to count (scikit-learn's zero_division default).
+
+
+_ROW_MARK = "\x01"  # not whitespace; and not NUL, which numpy strips from str scalars
+
+
+def _tag_pairs(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row number, tag) for each tag of each row, split on whitespace as `str.split` does; a missing (non-str)
+    text has no tags. All rows are split in one call, a marker token between rows (hundreds of thousands of small
+    lists would cost more in allocation and garbage collection than the splitting itself)."""
+    import pandas as pd
+
+    values = first_column(np.asarray(texts, dtype=object))
+    values = np.where(pd.isna(values), "", values)
+    try:
+        joined = f" {_ROW_MARK} ".join(values)
+    except TypeError:  # a value that is neither text nor missing: no tags, as a missing one
+        values = np.array([value if isinstance(value, str) else "" for value in values], dtype=object)
+        joined = f" {_ROW_MARK} ".join(values)
+    if joined.count(_ROW_MARK) != max(len(values) - 1, 0):  # a text holding the marker itself: row by row
+        split = [text.split() for text in values]
+        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        rows = np.repeat(np.arange(len(split), dtype=np.int64), counts)
+        return rows, np.array([tag for tags in split for tag in tags], dtype=object)
+    tokens = np.array(joined.split(), dtype=object)
+    marks = tokens == _ROW_MARK
+    return np.cumsum(marks)[~marks], tokens[~marks]
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def multilabel_micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro-averaged F1 of multi-label predictions, each row's labels a whitespace-separated text (missing: none).
+    The label vocabulary is the answers' labels: a predicted label no answer has is ignored (neither a true nor a
+    false positive), and a label repeated within a row counts once. 2 TP / (predicted + true labels); 0 when both
+    are empty."""
+    import pandas as pd
+
+    truths = first_column(np.asarray(y_true, dtype=object))
+    preds = first_column(np.asarray(y_pred, dtype=object))
+    # a row whose prediction is its answer's text exactly predicts exactly the answer's labels: only the other
+    # rows' predictions need splitting
+    same = np.asarray(truths == preds, dtype=bool)
+    true_rows, true_tags = _tag_pairs(truths)
+    other = np.flatnonzero(~same)
+    pred_rows, pred_tags = _tag_pairs(preds[other])
+    pred_rows = other[pred_rows]
+    # one number per distinct label of either side (hashing); the vocabulary is the labels the answers use
+    codes, labels = pd.factorize(np.concatenate([true_tags, pred_tags]))
+    codes = np.asarray(codes, dtype=np.int64)
+    true_codes, pred_codes = codes[: len(true_tags)], codes[len(true_tags) :]
+    in_answers = np.zeros(len(labels), dtype=bool)
+    in_answers[true_codes] = True
+    known = in_answers[pred_codes]
+    size = max(len(labels), 1)
+    # one integer per (row, label): row * size + label number
+    true_keys = _distinct(true_rows * size + true_codes)
+    pred_keys = _distinct(pred_rows[known] * size + pred_codes[known])
+    copied = int(np.count_nonzero(same[true_keys // size]))  # labels of the rows predicted verbatim
+    total = len(true_keys) + copied + len(pred_keys)
+    if total == 0:
+        return 0.0
+    where = np.minimum(np.searchsorted(true_keys, pred_keys), len(true_keys) - 1)
+    hits = int(np.count_nonzero(true_keys[where] == pred_keys)) if len(true_keys) else 0
+    return 2.0 * (hits + copied) / total
+
+
+# --- label-weighted label-ranking average precision (freesound-audio-tagging-2019) --------------------------
+
+
+def lwlrap(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Label-weighted label-ranking average precision: scikit-learn's label-ranking average precision with each row
+    weighted by its number of true labels (so every true label counts once); rows with no true label are left out.
+    `y_true` is a 0/1 matrix (rows x classes), `y_pred` the scores in the same layout."""
+    truth = np.asarray(y_true, dtype=float) > 0
+    scores = np.asarray(y_pred, dtype=float)
+    weight = truth.sum(axis=1)
+    rows = np.flatnonzero(weight > 0)
+    return float(
+        sklearn_metrics().label_ranking_average_precision_score(truth[rows], scores[rows], sample_weight=weight[rows])
+    )
+
+
+# --- AI4Code (global Kendall tau of cell orders) --------------------------------------------------------------
+# Kaggle's variant: inversions and pair counts are summed over all notebooks before dividing, 1 - 4 * (sum of
+# inversions) / (sum of n(n - 1)), not a mean of per-notebook taus. An inversion is a pair of cells that the
+# prediction puts in the opposite order to the truth.
+
+
+def _inversions(ranks: np.ndarray) -> int:
+    return int(np.count_nonzero(np.triu(ranks[:, None] > ranks[None, :], 1)))
+
+
+def kendall_tau_orders(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Each element a notebook's cell ids in order (space-separated text or a list); every prediction must be a
+    permutation of its truth (ValueError otherwise, and when no notebook has two cells)."""
+    inversions = pairs = 0
+    truths, predictions = first_column(np.asarray(y_true, dtype=object)), first_column(np.asarray(y_pred, dtype=object))
+    for truth, predicted in zip(truths, predictions, strict=True):
+        true_cells = truth.split() if isinstance(truth, str) else list(truth)
+        position = {cell: k for k, cell in enumerate(predicted.split() if isinstance(predicted, str) else predicted)}
+        if len(position) != len(true_cells) or any(cell not in position for cell in true_cells):
+            raise ValueError("a predicted order is not a permutation of the true cells")
+        inversions += _inversions(np.array([position[cell] for cell in true_cells], dtype=np.int64))
+        pairs += len(true_cells) * (len(true_cells) - 1)
+    if not pairs:
+        raise ValueError("no notebook has two cells to order")
+    return 1 - 4 * inversions / pairs
