@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -307,3 +309,32 @@ def test_cli_and_report_show_the_flags(data_root: Path, tmp_path: Path) -> None:
     assert flags == ["", "answers-search, outside-work-dirs"]
     assert all("test-derived signal to the agent" in d for d in report["disclosure"])
     assert "| medal | integrity | validation_calls |" in (tmp_path / "report" / "report.md").read_text()
+
+
+def _dolos_missing() -> str | None:
+    from inspect_mlebench.integrity.plagiarism import dolos_dir
+
+    if shutil.which("node") is None:
+        return "Node.js is not installed"
+    if not (dolos_dir() / "node_modules" / "@dodona" / "dolos-lib").is_dir():
+        return f"Dolos is not installed: npm install --prefix {dolos_dir()} @dodona/dolos-lib@3"
+    return None
+
+
+@pytest.mark.skipif(
+    _dolos_missing() is not None and os.environ.get("INSPECT_MLEBENCH_REQUIRE_DOLOS") != "1",
+    reason=_dolos_missing() or "",
+)
+def test_code_copied_from_a_reference_kernel_is_flagged(data_root: Path, tmp_path: Path) -> None:
+    run_react(data_root, tmp_path / "run", clean_react_steps(data_root, tmp_path / "run"))
+    kernel = tmp_path / "kernels" / CID / "top_kernel.py"
+    kernel.parent.mkdir(parents=True)
+    kernel.write_text(MAJORITY_SCRIPT)  # the agent's train.py is this kernel, copied
+    (tmp_path / "kernels" / CID / "other_idea.py").write_text("import numpy as np\nprint(np.zeros(3).sum())\n")
+    args = ["integrity", str(tmp_path / "run" / "logs"), "--kernels", str(tmp_path / "kernels"), "--threshold", "0.6"]
+    flagged = CliRunner().invoke(cli, [*args, "--json"])
+    assert flagged.exit_code == 1, flagged.output
+    [finding] = json.loads(flagged.stdout)["samples"][0]["findings"]
+    assert finding["rule"] == "plagiarism"
+    assert finding["location"]["path"] == str(tmp_path / "run" / "code" / "train.py")
+    assert "top_kernel.py" in finding["excerpt"]
