@@ -45,7 +45,9 @@ def validator_server_command(
         if supervise:
             args = ["-c", competition_id, "--max-bytes", str(max_bytes), "--grading-mode", grading_mode]
             args += ["--data-dir", str(data_dir)] if data_dir is not None else []
-            sys.exit(vs.supervise(args, host, port))
+            from inspect_mlebench.sandbox.validator_supervisor import supervise as run_supervised
+
+            sys.exit(run_supervised(args, host, port))
         server = vs.create_server(
             competition_id,
             data_dir,
