@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "plots",
             "status_table",
             "_registry",
+            "integrity.command",
         ),
     ),
 ]

@@ -178,7 +178,7 @@ def _bind_ro(source: Path, target: str) -> dict[str, Any]:
 
 
 def validator_command(competition_id: str, host: str, port: int, grading_mode: str = "upstream") -> list[str]:
-    """The validator's command, supervised (see `validator_server.supervise`); `--grading-mode` only when not the
+    """The validator's command, supervised (see `validator_supervisor.supervise`); `--grading-mode` only when not the
     default, so default projects (and their content-keyed file names) stay as they were.
 
     A crash must not end the container: the agent shares its network namespace, and a recreated validator would

@@ -25,7 +25,6 @@ import queue
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +35,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from aiohttp import BodyPartReader, web
@@ -59,7 +57,7 @@ RAW_CSV_TYPES = frozenset({"text/csv", "application/csv"})
 SERVER_NAME = "mlebench-validator"  # no Python or aiohttp version in the Server header: nothing to learn from outside
 
 _CHUNK = 256 * 1024
-_LISTEN_BACKLOG = 1024  # socketserver's default of 5 reset about a tenth of 200 concurrent connections
+LISTEN_BACKLOG = 1024  # socketserver's default of 5 reset about a tenth of 200 concurrent connections
 _LINGER_SECONDS = 2.0  # after an early answer (413), read and drop the rest of the body this long before closing
 _SHUTDOWN_GRACE = 2.0  # on SIGTERM, a request being checked gets this long to be answered; then it is cancelled
 _USAGE = "send multipart/form-data with a 'file' field (curl -F file=@submission.csv) or a text/csv body"
@@ -171,7 +169,7 @@ class ValidatorServer:
         if listen_fd is not None:  # a socket the supervisor bound and keeps: take it over instead of binding
             self.socket = socket.socket(fileno=listen_fd)
         else:
-            self.socket = socket.create_server((config.host, config.port), backlog=_LISTEN_BACKLOG)
+            self.socket = socket.create_server((config.host, config.port), backlog=LISTEN_BACKLOG)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._stop_requested = False
@@ -244,7 +242,7 @@ class ValidatorServer:
         aiohttp_logger.addHandler(handler)
         aiohttp_logger.propagate = False
         try:
-            site = web.SockSite(runner, self.socket, backlog=_LISTEN_BACKLOG)
+            site = web.SockSite(runner, self.socket, backlog=LISTEN_BACKLOG)
             await site.start()
             if handle_signals:
                 for sig in (signal.SIGTERM, signal.SIGINT):
@@ -642,50 +640,3 @@ def serve(server: ValidatorServer) -> None:
     finally:
         server.server_close()
         server.log("validator: stopped")
-
-
-def supervise(server_args: list[str], host: str, port: int, *, restart_delay: float = 1.0) -> int:
-    """Bind the port once, then run the server in a child process on that socket, restarting it when it dies.
-
-    The agent shares the validator's network namespace: if the validator let go of its port while restarting,
-    the agent could bind it and answer validation requests itself. Here the port stays held by this small
-    process for the container's life; requests that arrive between two children wait in the listen backlog.
-    Returns the exit status after SIGTERM/SIGINT (forwarded to the child, which finishes or cancels its requests).
-    """
-    check_port(port)
-    try:
-        listener = socket.create_server((host, port), backlog=_LISTEN_BACKLOG)
-    except OSError as err:
-        raise ValidatorStartupError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
-    stopping = threading.Event()
-    child: subprocess.Popen[bytes] | None = None
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    fd = listener.fileno()
-    command = [sys.executable, "-m", "inspect_mlebench.cli", "validator-server", *server_args, "--listen-fd", str(fd)]
-    try:
-        while not stopping.is_set():
-            child = subprocess.Popen(command, pass_fds=[fd])
-            status = child.wait()
-            if stopping.is_set():
-                return 0
-            sys.stderr.write(f"validator-server exited with status {status}; restarting in {restart_delay:g}s\n")
-            sys.stderr.flush()
-            stopping.wait(restart_delay)
-        return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # it ignored SIGTERM past its grace: the port must not stay held
-                child.kill()
-                child.wait()
-        listener.close()

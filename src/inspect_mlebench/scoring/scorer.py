@@ -20,6 +20,7 @@ from inspect_ai.util import OutputLimitExceededError, sandbox
 
 from inspect_mlebench.config import RegistryError, add_competitions_dir, get_competition
 from inspect_mlebench.grading.leniency import DEFAULT_GRADING_MODE, GradingMode, check_mode
+from inspect_mlebench.integrity.evidence import keep_evidence
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
 from inspect_mlebench.scoring.candidates import CANDIDATES_KEY
 from inspect_mlebench.scoring.medal_metrics import (
@@ -136,6 +137,7 @@ def mlebench_scorer(
         competition_id = str(state.metadata.get("competition_id") or state.sample_id)
         if own_folder := state.metadata.get("competitions_dir"):  # a user's own competition (see the task)
             add_competitions_dir(own_folder)
+        await keep_evidence(state)  # the agent's code into the sample store, for the integrity checks
         content, problem = await _submission(state, submission_path)
         # The task records each sample's data dir, so `inspect score --scorer ...` re-grades with no -S at all.
         root = data_dir or state.metadata.get("data_dir")
