@@ -81,9 +81,9 @@ def external_agent(
     The command runs with `bash -lc` as `user` in `cwd`. It finds the task in /home/instructions.txt
     ($INSTRUCTIONS_FILE) and $DATA_DIR, $SUBMISSION_DIR, $CODE_DIR, $LOGS_DIR, $TIME_LIMIT_SECS (the seconds it is
     given), $VALIDATOR_URL; $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL and $GOOGLE_GEMINI_BASE_URL point at Inspect's
-    bridge, which serves any model name (use "inspect", $MLEBENCH_MODEL) with the eval's model. At the time limit
-    less `stop_margin_s` the command's process group gets SIGTERM, and SIGKILL `kill_grace_s` later;
-    /home/submission/submission.csv is then graded.
+    bridge, which serves any model name (use "inspect", $MLEBENCH_MODEL) with the eval's model. The command's
+    process group gets SIGTERM `stop_margin_s + kill_grace_s` before the sample's time limit and SIGKILL
+    `kill_grace_s` later; /home/submission/submission.csv is then graded.
 
     Args:
       command: Shell command that starts the agent.
