@@ -64,6 +64,10 @@ _WIDGETS_JS = """() => [...document.querySelectorAll('.mosaic-widget')].map(w =>
     marks,
     text: [...w.querySelectorAll('svg text')].map(t => t.textContent).join(' | '),
     legend: [...w.querySelectorAll('.legend-container [class$="-swatch"]')].map(s => s.textContent),
+    // where the legend sits against the plot's frame (px): it belongs next to its plot, not adrift on the page
+    legendGap: (() => { const plot = w.querySelector('.plot svg'), box = w.querySelector('.legend-container');
+      if (!plot || !box) return null; const p = plot.getBoundingClientRect(), b = box.getBoundingClientRect();
+      return b.left - p.right; })(),
   };
 })"""
 _RENDERED_JS = """() => {
@@ -140,6 +144,7 @@ def test_plots_page_renders_in_chromium(log_dir: Path, tmp_path: Path) -> None: 
     assert sorted(by_heading) == sorted(["Any-medal rate by split and model", "Leaderboard percentile per competition",
                                          *COMPS]), widgets  # fmt: skip
     assert all(w["svgs"] >= 1 and w["loading"] == 0 for w in widgets), widgets
+    assert all(w["legendGap"] is not None and 0 <= w["legendGap"] <= 40 for w in widgets), widgets
 
     # medal rate: one bar and one error bar per (split, model): here one model on the dev split
     medals = by_heading["Any-medal rate by split and model"]

@@ -25,7 +25,7 @@ def _medal_rate(frames: PlotFrames) -> Any:
               channels={"SEM": "sem", "seeds": "seeds", "competitions": "competitions"}),
         rule_x(data, x="model", fx="label", y1="lower", y2="upper", stroke="black", stroke_width=1.5,
                marker="tick-x"),
-        legend=legend("color", frame_anchor="bottom"),
+        legend=legend("color", frame_anchor="right"),
         x_label=None,
         x_ticks=[],
         fx_label=None,
@@ -48,7 +48,7 @@ def _percentile(frames: PlotFrames) -> Any:
     return plot(
         dot(data, x="percentile", y="competition_id", fill="model", r=5, fill_opacity=0.7, tip=True,
             channels={"seed": "epoch", "medal": "medal"}),
-        legend=legend("color", frame_anchor="bottom"),
+        legend=legend("color", frame_anchor="right"),
         x_label="percentile: share of the leaderboard's teams beaten (%)",
         y_label=None,
         x_domain=[0, 100],
