@@ -22,6 +22,7 @@ from filelock import FileLock
 from platformdirs import user_cache_dir
 
 from inspect_mlebench.errors import MLEBenchError
+from inspect_mlebench.util import atomic_write
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
 
@@ -137,8 +138,5 @@ def fetch_binary(binary: NpmBinary, version: str = "latest") -> tuple[Path, str]
                     member = None
                 if member is None:
                     raise NpmBinaryError(f"{what}: the package has no {binary.member}")
-                partial = target.with_name(target.name + ".partial")
-                partial.write_bytes(member.read())
-            partial.chmod(0o755)
-            partial.replace(target)
+                atomic_write(target, member.read(), mode=0o755)
     return target, resolved
