@@ -133,11 +133,10 @@ def test_comments_are_not_evidence() -> None:
 
 
 def test_store_keys_match_the_agents() -> None:
-    """The checks name the agents' store keys without importing the agents; they must stay the same strings."""
-    from inspect_mlebench.integrity.feedback import SNAPSHOTS_KEY
-    from inspect_mlebench.integrity.sources import AIDE_JOURNAL_KEY
+    """The checks read the store keys the agents write (one home: solvers.store_keys), under the strings that logs
+    already written carry."""
     from inspect_mlebench.solvers.aide.agent import STORE_KEY
-    from inspect_mlebench.solvers.snapshots import SNAPSHOTS_KEY as AGENT_SNAPSHOTS_KEY
+    from inspect_mlebench.solvers.store_keys import AIDE_JOURNAL_KEY, SNAPSHOTS_KEY
 
-    assert AIDE_JOURNAL_KEY == STORE_KEY
-    assert SNAPSHOTS_KEY == AGENT_SNAPSHOTS_KEY
+    assert AIDE_JOURNAL_KEY == STORE_KEY == "aide:journal"
+    assert SNAPSHOTS_KEY == "mle_react:snapshots"

@@ -14,7 +14,8 @@ from inspect_ai.model import ChatMessageTool
 
 from inspect_mlebench.data.prepare import prepare_synthetic
 from inspect_mlebench.solvers.mle_react import RUN_KEY, make_compaction, mle_react, submit_decision
-from inspect_mlebench.solvers.snapshots import SELECTION_KEY, SNAPSHOTS_KEY, Snapshot, keep_set, select_snapshot
+from inspect_mlebench.solvers.snapshots import SELECTION_KEY, Snapshot, keep_set, select_snapshot
+from inspect_mlebench.solvers.store_keys import SNAPSHOTS_KEY
 from scripted_react import ScriptLog, Step, scripted_model
 
 CID = "spaceship-titanic"

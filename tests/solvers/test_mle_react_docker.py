@@ -20,7 +20,8 @@ from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageTool
 
 from inspect_mlebench.solvers.mle_react import RUN_KEY, mle_react
-from inspect_mlebench.solvers.snapshots import SELECTION_KEY, SNAPSHOTS_KEY
+from inspect_mlebench.solvers.snapshots import SELECTION_KEY
+from inspect_mlebench.solvers.store_keys import SNAPSHOTS_KEY
 from scripted_react import Step, scripted_model
 
 SUB = "/home/submission/submission.csv"

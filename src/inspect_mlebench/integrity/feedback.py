@@ -9,9 +9,9 @@ from typing import Any
 from inspect_ai.log import EvalSample
 from pydantic import BaseModel, Field
 
-from inspect_mlebench.integrity.sources import AIDE_JOURNAL_KEY, Source
+from inspect_mlebench.integrity.sources import Source
+from inspect_mlebench.solvers.store_keys import AIDE_JOURNAL_KEY, SNAPSHOTS_KEY
 
-SNAPSHOTS_KEY = "mle_react:snapshots"  # solvers.snapshots.SNAPSHOTS_KEY (not imported: keeps the checks agent-free)
 VALIDATE_TOOL = "validate_submission"
 _IN_SANDBOX = re.compile(r"validate_submission\.sh|(?:localhost|127\.0\.0\.1):\d+/validate\b")
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from inspect_ai.scorer import Score
 
+from inspect_mlebench.integrity.evidence import EVIDENCE_KEY
+
 # Where the evidence may live: the store key of the evidence step, and the older underscore spelling.
-EVIDENCE_KEYS = ("mlebench:evidence", "mlebench_evidence")
+EVIDENCE_KEYS = (EVIDENCE_KEY, "mlebench_evidence")
 
 
 def _files_of(evidence: Any) -> dict[str, str]:

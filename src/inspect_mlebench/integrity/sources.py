@@ -12,8 +12,7 @@ from inspect_ai.log import EvalSample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageTool
 
 from inspect_mlebench.integrity.evidence import Evidence, load_evidence
-
-AIDE_JOURNAL_KEY = "aide:journal"  # solvers.aide.agent.STORE_KEY (not imported: the checks must not load the agent)
+from inspect_mlebench.solvers.store_keys import AIDE_JOURNAL_KEY
 
 Kind = Literal["tool_call", "aide_node", "file"]
 Language = Literal["shell", "python", "text"]

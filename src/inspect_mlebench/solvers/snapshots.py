@@ -23,8 +23,8 @@ from inspect_ai.util import sandbox, store
 
 from inspect_mlebench.sandbox.layout import SUBMISSION_PATH
 from inspect_mlebench.scoring.candidates import CandidateArchive
+from inspect_mlebench.solvers.store_keys import SNAPSHOTS_KEY
 
-SNAPSHOTS_KEY = "mle_react:snapshots"  # sample store: list of snapshot records
 SELECTION_KEY = "mle_react:selection"  # sample store: {"policy", "selected", "restored", "reason"}
 
 SelectionPolicy = Literal["last", "last_valid"]

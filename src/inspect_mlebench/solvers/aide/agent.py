@@ -49,9 +49,10 @@ from inspect_mlebench.solvers.aide.runner import Paths, RunResult, SandboxRunner
 from inspect_mlebench.solvers.aide.validation import validate_node_submission
 from inspect_mlebench.solvers.budget import current_budget
 from inspect_mlebench.solvers.context import sample_metadata
+from inspect_mlebench.solvers.store_keys import AIDE_JOURNAL_KEY
 from inspect_mlebench.util import format_duration
 
-STORE_KEY = "aide:journal"  # the journal as a dict, rewritten after every node
+STORE_KEY = AIDE_JOURNAL_KEY  # the journal as a dict, rewritten after every node
 
 # Settings of MLE-bench's AIDE runs (agents/aide/config.yaml upstream) and of AIDE's own defaults.
 PRESETS: dict[str, dict[str, Any]] = {
