@@ -230,3 +230,51 @@ def test_answers_cache_is_data_only_and_exact(tmp_path: Path) -> None:
     grader._cached_answers.cache_clear()
     assert grade(CID, gold, tmp_path / "d").score == 1.0
     assert cached.read_bytes().startswith(b"ARROW1")
+
+
+def test_first_grades_run_one_at_a_time_later_ones_concurrently(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A competition's first grade imports its metric libraries; two threads importing scikit-learn at once can
+    see a partially initialised module and grade a valid file invalid. First grades are serialised, later ones not."""
+    import threading
+    import time
+
+    from inspect_mlebench.grading import grader
+
+    real = grader.score_submission
+    inside = 0
+    most = 0
+    count = threading.Lock()
+
+    def watched(*args: object, **kwargs: object) -> float:
+        nonlocal inside, most
+        with count:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.2)
+        try:
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with count:
+                inside -= 1
+
+    def run_four() -> list[bool]:
+        results: list[bool] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(grade(CID, _gold(data_dir), data_dir).valid_submission))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    monkeypatch.setattr(grader, "score_submission", watched)
+    monkeypatch.setattr(grader, "_graded_once", set())
+    assert run_four() == [True] * 4
+    assert most == 1  # the first grades never overlapped
+    most = 0
+    assert run_four() == [True] * 4
+    assert most > 1  # once graded, the competition's grades run side by side

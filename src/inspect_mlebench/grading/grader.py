@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,13 @@ from inspect_mlebench.util import first_line
 logger = logging.getLogger(__name__)
 
 GraderFn = Callable[[pd.DataFrame, pd.DataFrame], float]
+
+# A competition's first grade in a process imports its metric libraries (scikit-learn, scipy, its own module) on
+# the way. Scorers grade in worker threads, and two threads importing scikit-learn at once can meet a partially
+# initialised module ("cannot import name 'clone' from partially initialized module 'sklearn.base'"), which would
+# make a valid submission invalid. First grades therefore run one at a time; later ones run concurrently.
+_FIRST_GRADE_LOCK = threading.RLock()
+_graded_once: set[str] = set()
 
 
 def answers_path(comp: Competition, data_dir: str | Path | None) -> Path:
@@ -268,6 +276,22 @@ def grade(
     """Grade one submission file. `mode="upstream"` (default) is valid exactly where upstream's grader is, with its
     sloppier acceptances listed in `warnings`; `mode="strict"` makes those invalid."""
     comp = get_competition(competition_id)
+    if comp.id in _graded_once:
+        return _grade(comp, submission_path, data_dir, leaderboard=leaderboard, mode=mode)
+    with _FIRST_GRADE_LOCK:
+        report = _grade(comp, submission_path, data_dir, leaderboard=leaderboard, mode=mode)
+        _graded_once.add(comp.id)
+    return report
+
+
+def _grade(
+    comp: Competition,
+    submission_path: str | Path,
+    data_dir: str | Path | None,
+    *,
+    leaderboard: str | Path | None,
+    mode: GradingMode,
+) -> CompetitionReport:
     path = Path(submission_path)
     answers = load_answers(comp, data_dir, graded_answer_columns(comp))
     exists = path.is_file() and path.suffix.lower() == ".csv"
