@@ -238,7 +238,7 @@ def score_submission(comp: Competition, submission_path: Path, answers: pd.DataF
     if spec.grader:
         submission = checks.read_submission(
             submission_path,
-            dtype={spec.id_column: str} if spec.id_column else None,
+            text_columns=[spec.id_column] if spec.id_column else (),
             allow_no_rows=spec.checks.header_only == "graded",
         )
         grader: GraderFn = resolve(spec.grader, "grading.grader")
