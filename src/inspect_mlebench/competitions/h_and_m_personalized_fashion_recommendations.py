@@ -78,8 +78,59 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
             f"submission must have exactly the columns '{ID}' and '{TARGET}'; it has "
             f"{checks.examples([str(c) for c in submission.columns], 5)}"
         )
-    # plain Python objects, as upstream's pandas 2 reads text (pandas 3's Arrow-backed strings are slow to hash
-    # element by element, and sort equal ids in another order)
+    if all(
+        isinstance(col.dtype, pd.StringDtype)
+        for col in (submission[ID], submission[TARGET], answers[ID], answers[TARGET])
+    ):
+        fast = _grade_arrow(submission, answers)
+        if fast is not None:
+            return fast
+    return _grade_objects(submission, answers)
+
+
+def _missing_customers(answer_ids: np.ndarray, found: np.ndarray) -> InvalidSubmissionError:
+    missing = answer_ids[~found]
+    return InvalidSubmissionError(
+        f"column '{ID}' lacks {len(missing)} customer(s) of the test period, e.g. "
+        f"{checks.examples(sorted(map(str, missing)))}"
+    )
+
+
+def _warn_empty(submission: pd.DataFrame) -> None:
+    empty = int(submission[TARGET].isna().sum())
+    if empty:
+        lenient(f"column '{TARGET}' has {empty} empty prediction(s), read as the text 'nan' as upstream does")
+
+
+def _grade_arrow(submission: pd.DataFrame, answers: pd.DataFrame) -> float | None:
+    """Text columns, each customer once: paired by hashing in Arrow, answers in upstream's (sorted) order, and
+    MAP@12 over Arrow arrays; none of the 1.4M rows becomes a Python object. None where a customer is repeated
+    (upstream's positional pairing after sorting then decides: `_grade_objects`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    answer_ids = pa.array(answers[ID])
+    where = pc.index_in(pa.array(submission[ID]), value_set=answer_ids).fill_null(-1).to_numpy()
+    found = np.zeros(len(answer_ids), dtype=bool)
+    found[where[where >= 0]] = True
+    if not found.all():
+        raise _missing_customers(answers[ID].to_numpy(dtype=object), found)
+    keep = np.flatnonzero(where >= 0)
+    if len(keep) != len(answer_ids):
+        return None
+    _warn_empty(submission)
+    # upstream sorts both files by customer and pairs them row by row: Arrow's byte order of UTF-8 text is Python's
+    # order of str, and with each customer once the pairs are the customers'
+    row_of_answer = np.empty(len(answer_ids), dtype=np.int64)
+    row_of_answer[where[keep]] = keep
+    order = pc.sort_indices(answer_ids).to_numpy()
+    truths = pc.take(pa.array(answers[TARGET]), order)
+    predictions = pc.take(pa.array(submission[TARGET]), row_of_answer[order])
+    return metrics.map_at_k_texts(truths, predictions, k=K)
+
+
+def _grade_objects(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
+    """Any columns, as upstream's pandas 2 holds them: plain Python objects, hashed and sorted as there."""
     ids = submission[ID].to_numpy(dtype=object)
     answer_ids = answers[ID].to_numpy(dtype=object)
     # where each submitted id is among the answers' (unique) ids, by hashing, -1 if not
@@ -87,18 +138,12 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     found = np.zeros(len(answer_ids), dtype=bool)
     found[where[where >= 0]] = True
     if not found.all():
-        missing = answer_ids[~found]
-        raise InvalidSubmissionError(
-            f"column '{ID}' lacks {len(missing)} customer(s) of the test period, e.g. "
-            f"{checks.examples(sorted(map(str, missing)))}"
-        )
+        raise _missing_customers(answer_ids, found)
     keep = where >= 0
     predictions = submission[TARGET][keep].to_numpy(dtype=object)
     scored = pd.DataFrame({ID: ids[keep], TARGET: predictions}, dtype=object)
     answers = pd.DataFrame({ID: answer_ids, TARGET: answers[TARGET].to_numpy(dtype=object)}, dtype=object)
-    empty = int(submission[TARGET].isna().sum())
-    if empty:
-        lenient(f"column '{TARGET}' has {empty} empty prediction(s), read as the text 'nan' as upstream does")
+    _warn_empty(submission)
     if len(scored) != len(answers):
         repeated = scored[ID][scored[ID].duplicated()].unique()
         lenient(

@@ -51,7 +51,13 @@ from inspect_mlebench.grading.metrics.masks import (
     slice_volumes,
     unit_cube_hausdorff,
 )
-from inspect_mlebench.grading.metrics.ranking import kendall_tau_orders, lwlrap, map_at_k, multilabel_micro_f1
+from inspect_mlebench.grading.metrics.ranking import (
+    kendall_tau_orders,
+    lwlrap,
+    map_at_k,
+    map_at_k_texts,
+    multilabel_micro_f1,
+)
 from inspect_mlebench.grading.metrics.regression import (
     LAPLACE_MAX_DELTA,
     LAPLACE_MIN_SIGMA,
@@ -208,6 +214,7 @@ __all__ = [
     "macro_f1",
     "mae",
     "map_at_k",
+    "map_at_k_texts",
     "mask_dice",
     "mcc",
     "mean_angular_error",

@@ -48,6 +48,58 @@ def map_at_k(y_true: Any, y_pred: Any, *, k: int = 5) -> float:
     return float(np.mean(scores))
 
 
+def map_at_k_texts(y_true: Any, y_pred: Any, *, k: int) -> float:
+    """`map_at_k` for rows given as texts (str, or missing: the text 'nan'), paired row by row, computed over
+    Arrow arrays instead of a Python list per row: the same float, since each row's precisions are added in the
+    same order and the rows' scores averaged in the same order. For a million rows of a dozen labels each."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    truths, preds = _arrow_texts(y_true), _arrow_texts(y_pred)
+    rows = len(truths)
+    if len(preds) != rows:
+        raise ValueError(f"{rows} answers but {len(preds)} predictions")
+    if not rows:
+        return float(np.mean([]))
+    true_lists = pc.split_pattern(truths, pattern=" ")
+    pred_lists = pc.list_slice(pc.split_pattern(preds, pattern=" "), 0, k)
+    true_labels, pred_labels = pc.list_flatten(true_lists), pc.list_flatten(pred_lists)
+    # one integer per distinct label across both sides, then one integer per (row, label) pair
+    codes = pa.concat_arrays([true_labels, pred_labels]).dictionary_encode()
+    labels = np.int64(len(codes.dictionary))
+    indices = codes.indices.to_numpy().astype(np.int64)
+    true_rows = pc.list_parent_indices(true_lists).to_numpy().astype(np.int64)
+    pred_rows = pc.list_parent_indices(pred_lists).to_numpy().astype(np.int64)
+    true_pairs = np.unique(true_rows * labels + indices[: len(true_labels)])
+    pred_pairs = pred_rows * labels + indices[len(true_labels) :]
+    right = np.bincount(true_pairs // labels, minlength=rows)
+    # a label counts at its first position in the row only
+    first = np.zeros(len(pred_pairs), dtype=bool)
+    first[np.unique(pred_pairs, return_index=True)[1]] = True
+    hit = first & np.isin(pred_pairs, true_pairs)
+    starts = np.searchsorted(pred_rows, np.arange(rows))
+    position = np.arange(len(pred_rows)) - starts[pred_rows] + 1.0
+    hits_so_far = np.cumsum(hit)
+    hits_in_row = hits_so_far - np.concatenate([[0], hits_so_far])[starts][pred_rows]
+    # np.bincount adds each row's weights in input order, from 0.0: the same sums as the loop in `map_at_k`
+    totals = np.bincount(pred_rows[hit], weights=hits_in_row[hit] / position[hit], minlength=rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(right > 0, totals / np.minimum(right, k), 0.0)
+    return float(np.mean(scores))
+
+
+def _arrow_texts(values: Any) -> Any:
+    """A column of texts as an Arrow string array, a missing value as the text 'nan'."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    elif not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    return pc.fill_null(values.cast(pa.string()), "nan")
+
+
 # --- Micro-averaged F1 over label sets (facebook-recruiting-iii, imet-2020-fgvc7, plant-pathology-2021-fgvc8) ---
 # Each row holds a space-separated set of labels. The vocabulary is every label the answers use; a predicted label
 # outside it is ignored (as scikit-learn's MultiLabelBinarizer with fixed classes does). Over all (row, label) pairs,
