@@ -1,0 +1,146 @@
+"""The fast paths of large graders give exactly what their plain versions give: Arrow-backed comparisons, batched
+edit distances, the text-column read and the joins that skip hashing when ids come in the answers' order. Each is
+checked against the plain computation (the one the upstream parity tests cover) on generated inputs that include
+missing cells, empty labels, repeats and non-text values."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from Levenshtein import distance
+
+from inspect_mlebench.competitions import champs_scalar_coupling as champs
+from inspect_mlebench.competitions import h_and_m_personalized_fashion_recommendations as hm
+from inspect_mlebench.competitions import text_normalization
+from inspect_mlebench.grading import checks, metrics
+from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.tables import read_csv
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TEXT = st.text(alphabet=["a", "b", "é", "中", " ", "😀"], max_size=6)
+CELL = st.one_of(st.none(), st.just(float("nan")), st.integers(0, 9), st.just(1.0), TEXT)
+
+
+def _plain_levenshtein_mean(truths: Sequence[object], preds: Sequence[object]) -> float:
+    return float(np.mean([distance(str(a), str(b)) for a, b in zip(truths, preds, strict=True)]))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(CELL, CELL, st.booleans()), min_size=1, max_size=25))
+def test_levenshtein_mean_equals_pair_by_pair_distances(rows: list[tuple[object, object, bool]]) -> None:
+    truths = [t for t, _, _ in rows]
+    preds = [t if same else p for t, p, same in rows]  # many equal pairs, as in a good submission
+    expected = _plain_levenshtein_mean(truths, preds)
+    assert metrics.levenshtein_mean(np.array(truths, dtype=object), np.array(preds, dtype=object)) == expected
+    as_text = [[v if isinstance(v, str) else None for v in side] for side in (truths, preds)]
+    expected_text = _plain_levenshtein_mean(*[["nan" if v is None else v for v in side] for side in as_text])
+    got = metrics.levenshtein_mean(pd.array(as_text[0], dtype="str"), pd.array(as_text[1], dtype="str"))
+    assert got == expected_text
+
+
+def test_levenshtein_mean_refuses_unequal_lengths_and_is_nan_without_rows() -> None:
+    with pytest.raises(ValueError, match="2 answers but 1 predictions"):
+        metrics.levenshtein_mean(np.array(["a", "b"], dtype=object), np.array(["a"], dtype=object))
+    assert np.isnan(metrics.levenshtein_mean(np.array([], dtype=object), np.array([], dtype=object)))
+
+
+LABELS = st.text(alphabet=["1", "2", "3", "x", " "], max_size=12)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.one_of(st.none(), LABELS), st.one_of(st.none(), LABELS)), min_size=1, max_size=20))
+def test_map_at_k_texts_equals_map_at_k(rows: list[tuple[str | None, str | None]]) -> None:
+    truths = [t for t, _ in rows]
+    preds = [p for _, p in rows]
+    for k in (1, 3, 12):
+        expected = metrics.map_at_k(
+            ["nan" if t is None else t for t in truths], ["nan" if p is None else p for p in preds], k=k
+        )
+        assert metrics.map_at_k_texts(np.array(truths, dtype=object), np.array(preds, dtype=object), k=k) == expected
+
+
+@SETTINGS
+@given(
+    ids=st.lists(
+        st.one_of(st.sampled_from(["", "NA", "null", "007", "1", "1.5", "True", "abc", '"x,y"', " z"]), TEXT),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_read_submission_text_columns_equals_a_read_with_dtype_str(
+    ids: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = Path(tmp_path_factory.mktemp("sub")) / "submission.csv"
+    body = "".join(f"{i},{n}\n" for n, i in enumerate(ids))
+    path.write_text("id,value\n" + body, encoding="utf-8")
+    try:
+        expected = read_csv(path, dtype={"id": str})
+    except (pd.errors.ParserError, ValueError):
+        return  # a file pandas cannot read either way is invalid either way (checked in test_bad_input)
+    got = checks.read_submission(path, text_columns=["id"], allow_no_rows=True)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def _hm_files(data: st.DataObject) -> tuple[pd.DataFrame, pd.DataFrame]:
+    draw = data.draw
+    customers = draw(
+        st.lists(st.sampled_from(["c0", "c1", "c2", "c3", "c4", "cé5"]), min_size=1, max_size=6, unique=True)
+    )
+    answered = customers[: draw(st.integers(1, len(customers)))]
+    articles = st.lists(st.sampled_from(["0706016001", "0372860001", "0610776002", ""]), min_size=1, max_size=14)
+    answers = pd.DataFrame({hm.ID: answered, hm.TARGET: [" ".join(draw(articles)) for _ in answered]})
+    rows = draw(st.permutations(customers))
+    rows = rows[draw(st.integers(0, 1)) :] + draw(st.lists(st.sampled_from(customers), max_size=2))  # drops, repeats
+    submission = pd.DataFrame(
+        {hm.ID: rows, hm.TARGET: [draw(st.one_of(st.just(""), st.just(" ".join(draw(articles))))) for _ in rows]}
+    )
+    # through CSV, as the grader gets them: Arrow-backed text, empty cells missing
+    sub, ans = (pd.read_csv(io.StringIO(frame.to_csv(index=False))) for frame in (submission, answers))
+    return sub, ans
+
+
+def _outcome(grade: object, submission: pd.DataFrame, answers: pd.DataFrame) -> tuple[str, object]:
+    try:
+        return "score", grade(submission.copy(), answers.copy())  # type: ignore[operator]
+    except InvalidSubmissionError as err:
+        return "invalid", str(err)
+
+
+@SETTINGS
+@given(st.data())
+def test_h_and_m_arrow_path_equals_the_object_path(data: st.DataObject) -> None:
+    submission, answers = _hm_files(data)
+    assert _outcome(hm.grade, submission, answers) == _outcome(hm._grade_objects, submission, answers)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.one_of(st.none(), TEXT), st.one_of(st.none(), TEXT)), min_size=1, max_size=20))
+def test_text_normalization_arrow_accuracy_equals_the_object_one(rows: list[tuple[str | None, str | None]]) -> None:
+    truth = pd.Series([t for t, _ in rows], dtype="str")
+    predicted = pd.Series([p for _, p in rows], dtype="str")
+    expected = metrics.accuracy(text_normalization._as_text(truth), text_normalization._as_text(predicted))
+    assert text_normalization._text_accuracy(truth, predicted) == expected
+
+
+def test_champs_in_order_ids_score_as_the_join_does() -> None:
+    gen = np.random.default_rng(0)
+    answers = pd.DataFrame(
+        {
+            champs.ID: np.arange(200),
+            champs.TYPE: gen.choice(["1JHC", "2JHH", "3JHN"], 200),
+            champs.TARGET: gen.normal(size=200),
+        }
+    )
+    submission = pd.DataFrame({champs.ID: np.arange(200), champs.TARGET: gen.normal(size=200)})
+    in_order = champs.grade(submission, answers)
+    shuffled = submission.sample(frac=1.0, random_state=1).reset_index(drop=True)  # takes the join
+    assert not champs._same_id_order(shuffled[champs.ID], answers[champs.ID])
+    assert champs._same_id_order(submission[champs.ID], answers[champs.ID])
+    assert in_order == champs.grade(shuffled, answers)
