@@ -66,7 +66,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
             f"column '{TARGET}' must hold space-separated tags; every cell was read as a number or boolean, e.g. "
             f"{checks.examples(predicted.dropna().unique())}"
         )
-    return metrics.multilabel_micro_f1(ans[TARGET].to_numpy(dtype=object), predicted.to_numpy(dtype=object))
+    return metrics.multilabel_micro_f1(ans[TARGET].array, predicted.array)
 
 
 def _check_copied_columns(sub: pd.DataFrame, ans: pd.DataFrame) -> None:
