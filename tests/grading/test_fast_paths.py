@@ -18,9 +18,11 @@ from Levenshtein import distance
 
 from inspect_mlebench.competitions import champs_scalar_coupling as champs
 from inspect_mlebench.competitions import h_and_m_personalized_fashion_recommendations as hm
+from inspect_mlebench.competitions import jigsaw_toxic_comment_classification_challenge as jigsaw
 from inspect_mlebench.competitions import text_normalization
 from inspect_mlebench.grading import checks, metrics
 from inspect_mlebench.grading.errors import InvalidSubmissionError
+from inspect_mlebench.grading.leniency import grading_context
 from inspect_mlebench.tables import read_csv
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -144,3 +146,44 @@ def test_champs_in_order_ids_score_as_the_join_does() -> None:
     assert not champs._same_id_order(shuffled[champs.ID], answers[champs.ID])
     assert champs._same_id_order(submission[champs.ID], answers[champs.ID])
     assert in_order == champs.grade(shuffled, answers)
+
+
+TAG_TEXT = st.text(alphabet=["a", "b", "#", " ", "\t", "\x1c", "\n", "é"], max_size=10)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.one_of(st.none(), TAG_TEXT), st.one_of(st.none(), TAG_TEXT)), min_size=1, max_size=20))
+def test_multilabel_micro_f1_in_arrow_equals_the_object_path(rows: list[tuple[str | None, str | None]]) -> None:
+    truths = pd.array([t for t, _ in rows], dtype="str")
+    preds = pd.array([p for _, p in rows], dtype="str")
+    expected = metrics.multilabel_micro_f1(np.asarray(truths, dtype=object), np.asarray(preds, dtype=object))
+    assert metrics.multilabel_micro_f1(truths, preds) == expected
+
+
+def test_arrow_splits_ascii_whitespace_as_str_split() -> None:
+    """The Arrow path of multilabel_micro_f1 relies on this for every ASCII character."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = [f" a{chr(c)}b{chr(c)}" for c in range(128)]
+    split = pc.utf8_split_whitespace(pa.array(texts)).to_pylist()
+    assert [[piece for piece in pieces if piece] for pieces in split] == [text.split() for text in texts]
+
+
+def test_jigsaw_toxic_in_order_ids_score_and_warn_as_the_sorted_pairing() -> None:
+    gen = np.random.default_rng(0)
+    ids = [f"{i:016x}" for i in gen.choice(10**12, 300, replace=False)]
+    labels = (gen.random((300, len(jigsaw.CLASSES))) < 0.3).astype(int)
+    labels[::3] = -1  # rows the metric ignores
+    answers = pd.DataFrame(labels, columns=jigsaw.CLASSES).assign(**{jigsaw.ID: ids})[[jigsaw.ID, *jigsaw.CLASSES]]
+    scores = pd.DataFrame(gen.random((300, len(jigsaw.CLASSES))), columns=jigsaw.CLASSES)
+    submission = scores.assign(**{jigsaw.ID: ids})[[jigsaw.ID, *jigsaw.CLASSES]]
+    submission.loc[0, "toxic"] = np.nan  # in an ignored row: a warning, not invalid
+    answers, submission = (pd.read_csv(io.StringIO(f.to_csv(index=False))) for f in (answers, submission))
+    outcomes = []
+    for frame in (submission, submission.sample(frac=1.0, random_state=2).reset_index(drop=True)):
+        with grading_context() as warnings:
+            outcomes.append((jigsaw.grade(frame.copy(), answers.copy()), list(warnings)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1]
+    assert ids[0] in outcomes[0][1][0]

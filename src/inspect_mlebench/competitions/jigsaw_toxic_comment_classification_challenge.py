@@ -56,6 +56,14 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         lenient(f"label columns are scored by position, as upstream does; their order {scored} differs from {CLASSES}")
     if len(submission) != len(answers):
         raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
+    if submission[ID].equals(answers[ID]):
+        # each test id once and in the answers' order (the sample's): sorting both files by id would pair the same
+        # rows, and ROC AUC does not depend on the order of the rows
+        scored_rows = (answers[CLASSES].sum(axis=1) >= 0).to_numpy(dtype=bool)
+        _lenient_ignored_rows(submission.loc[~scored_rows].set_index(ID)[scored])
+        y_score = checks.numeric_columns(submission.loc[scored_rows, scored], scored)
+        y_true = answers.loc[scored_rows, CLASSES].to_numpy(dtype=int)
+        return float(roc_auc_score(y_true, y_score, average="macro"))
     sub = submission.set_index(ID).sort_index()
     ans = answers.set_index(ID).sort_index()
     keep = ans[CLASSES].sum(axis=1) >= 0
