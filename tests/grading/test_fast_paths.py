@@ -187,3 +187,14 @@ def test_jigsaw_toxic_in_order_ids_score_and_warn_as_the_sorted_pairing() -> Non
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][1]
     assert ids[0] in outcomes[0][1][0]
+
+
+def test_mean_angular_error_in_blocks_equals_the_whole_computation() -> None:
+    from inspect_mlebench.grading.metrics import spherical
+
+    gen = np.random.default_rng(0)
+    rows = 3 * spherical._BLOCK_ROWS + 17
+    truth = np.column_stack([gen.uniform(0, 2 * np.pi, rows), gen.uniform(0, np.pi, rows)])
+    predicted = np.column_stack([gen.uniform(0, 2 * np.pi, rows), gen.uniform(0, np.pi, rows)])
+    predicted[:5] = truth[:5]  # exact rows: the clipped dot product gives 0 there
+    assert metrics.mean_angular_error(truth, predicted) == float(np.mean(spherical._angles(truth, predicted)))

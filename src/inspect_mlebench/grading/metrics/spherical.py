@@ -10,14 +10,37 @@ import numpy as np
 # against rounding; the score is the mean angle over rows (0: every direction exact, pi: every one opposite).
 
 
-def mean_angular_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Mean angle in radians between true and predicted directions; columns (azimuth, zenith)."""
+# Rows per block: each block's temporaries (a dozen arrays) stay in cache, and blocks run on every core (numpy's
+# ufuncs release the GIL). Computed whole, 13M rows made a dozen 100 MB temporaries and took 1.6-2.2 s.
+_BLOCK_ROWS = 1 << 16
+
+
+def _angles(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     az_t, zen_t = y_true[:, 0], y_true[:, 1]
     az_p, zen_p = y_pred[:, 0], y_pred[:, 1]
     dot = np.sin(zen_t) * np.sin(zen_p) * (np.cos(az_t) * np.cos(az_p) + np.sin(az_t) * np.sin(az_p)) + np.cos(
         zen_t
     ) * np.cos(zen_p)
-    return float(np.mean(np.arccos(np.clip(dot, -1.0, 1.0))))
+    return np.asarray(np.arccos(np.clip(dot, -1.0, 1.0)))
+
+
+def mean_angular_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean angle in radians between true and predicted directions; columns (azimuth, zenith)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = len(y_true)
+    if rows <= _BLOCK_ROWS:
+        return float(np.mean(_angles(y_true, y_pred)))
+    angles = np.empty(rows, dtype=np.float64)
+
+    def block(start: int) -> None:
+        stop = min(start + _BLOCK_ROWS, rows)
+        angles[start:stop] = _angles(y_true[start:stop], y_pred[start:stop])
+
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+        list(pool.map(block, range(0, rows, _BLOCK_ROWS)))
+    return float(np.mean(angles))  # one mean over every row, as when computed whole
 
 
 # --- Per-trip haversine percentiles (smartphone-decimeter-2022) ---
