@@ -1,15 +1,18 @@
 """Grading cost per competition on a large synthetic submission, next to what pandas alone needs to read it.
 
 For each competition whose grader, preparer and synthetic data are implemented: prepare tiny synthetic data, then
-scale the answers and the gold submission up to the row count of the real test set (at least 1M rows where the real
-test set is that large) by repeating rows under new ids, and measure in a fresh subprocess each:
+scale the answers, the gold submission and the sample submission up to the row count of the real test set (at least
+1M rows where the real test set is that large) by repeating rows under new ids, and measure:
   - `read`: pandas reading the submission and the answers (`read_csv`, or `read_json` for JSONL answers): the
     floor any grader pays, and the goal's yardstick;
-  - `grade`: `inspect_mlebench.grading.grader` (reads answers and submission, checks, metric, report), once with
-    the answers parsed from CSV (first call) and once with them loaded from the parse cache (every later call, e.g.
-    each validation of the same sample).
-Peak memory is the child's peak RSS growth over its RSS after imports (Linux: the peak mark is reset through
-/proc/self/clear_refs). Goal (the issues' definition): grade with the answers cached <= 2x read.
+  - `grade, answers parsed`: the first grade in a fresh process (answers read from CSV, then cached);
+  - `grade, answers cached`: every later grade in a long-lived process (an eval's scorer, the validator), both for
+    the gold submission (every row right) and the sample submission (nearly every row wrong: no shortcut for
+    right answers helps it), each next to pandas reading that submission and the answers.
+Steady-state figures are medians of 5 rounds in one process that has already graded and read once, the rounds
+alternating reads and grades so that background load hits them alike. Peak memory is the process's peak
+RSS growth over its RSS after imports (Linux: the peak mark is reset through /proc/self/clear_refs). Goal (the
+issues' definition): grade with the answers cached <= 2x read, for both submissions.
 
 Competitions whose grader rejects re-keyed ids (or that declare no id column) are measured at their synthetic size
 and marked "not scaled".
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from inspect_mlebench.config import competitions
-from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic
+from inspect_mlebench.data.prepare import GOLD_SUBMISSION, prepare_synthetic, public_sample_submission
 from inspect_mlebench.tables import read_csv
 
 # Approximate rows in upstream's prepared test set: the Kaggle file's size times the split in each prepare.py
@@ -125,8 +129,8 @@ SCALE_ID_COLUMNS: dict[str, str] = {
 DEFAULT_ROWS = 1_000_000
 
 CHILD = r"""
-import json, sys, time
-mode, cid, sub, data = sys.argv[1:5]
+import json, statistics, sys, time
+mode, cid, gold, sample, data = sys.argv[1:6]
 import pandas as pd
 from inspect_mlebench.grading import grade
 from inspect_mlebench.config import competitions
@@ -144,43 +148,63 @@ def status_kib(field):
         if line.startswith(field + ":"):
             return int(line.split()[1])
 
-with open("/proc/self/clear_refs", "w") as fh:  # reset the peak-RSS mark left by the imports
-    fh.write("5")
-base = status_kib("VmRSS")
-t = time.perf_counter()
-if mode == "read":
-    read_csv(sub)
+def read(submission):
+    read_csv(submission)
     answers = competitions()[cid].dataset.answers
     path = f"{data}/{cid}/{answers}"
     pd.read_json(path, lines=True) if answers.endswith(".jsonl") else read_csv(path)
+
+def grade_one(path):
+    report = grade(cid, path, data)
+    assert report.valid_submission, f"{path}: {report.invalid_reason}"
+
+def timed(action, *args):
+    t = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - t
+
+with open("/proc/self/clear_refs", "w") as fh:  # reset the peak-RSS mark left by the imports
+    fh.write("5")
+base = status_kib("VmRSS")
+if mode == "first":
+    out = {"first": timed(grade_one, gold)}
 else:
-    report = grade(cid, sub, data)
-    assert report.valid_submission, report.invalid_reason
-elapsed = time.perf_counter() - t
-peak = status_kib("VmHWM") - base
-print(json.dumps({"seconds": elapsed, "peak_mib": peak / 1024}))
+    grade_one(gold), grade_one(sample), read(gold)  # what a long-lived process has done before
+    keys = ("read_gold", "gold", "read_sample", "sample")
+    rounds = [(timed(read, gold), timed(grade_one, gold), timed(read, sample), timed(grade_one, sample))
+              for _ in range(5)]
+    out = {key: statistics.median(r[i] for r in rounds) for i, key in enumerate(keys)}
+out["peak_mib"] = (status_kib("VmHWM") - base) / 1024
+print(json.dumps(out))
 """
 
 
-def measure(mode: str, cid: str, submission: Path, data_dir: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, cid, str(submission), str(data_dir)],
+def measure(mode: str, cid: str, gold: Path, sample: Path, data_dir: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", CHILD, mode, cid, str(gold), str(sample), str(data_dir)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def scale(frame: pd.DataFrame, id_col: str, rows: int) -> pd.DataFrame:
-    """`frame` repeated to `rows` rows with fresh ids: integer ids are offset by a power of ten above the largest
-    (so structure such as rec_id*100+species survives), other ids get a suffix."""
+def scale(frame: pd.DataFrame, id_col: str, rows: int, step: int | None = None) -> pd.DataFrame:
+    """`frame` repeated to `rows` rows with fresh ids: integer ids are offset by `step` (default: a power of ten
+    above the largest id, so structure such as rec_id*100+species survives), other ids get a suffix. Files that
+    share ids must be scaled with the same `step`."""
     reps = int(np.ceil(rows / len(frame)))
     tiled = pd.concat([frame] * reps, ignore_index=True).iloc[:rows].copy()
     copy_no = np.repeat(np.arange(reps), len(frame))[:rows]
     ids = tiled[id_col].astype(str)
     if ids.str.fullmatch(r"\d+").all():
-        step = 10 ** len(str(int(ids.astype(int).max())))
+        step = step or 10 ** len(str(int(ids.astype(int).max())))
         tiled[id_col] = (ids.astype(np.int64) + copy_no * step).astype(str)
     else:
         tiled[id_col] = ids + "_r" + copy_no.astype(str)
     return tiled
+
+
+def id_step(frame: pd.DataFrame, id_col: str) -> int | None:
+    """The offset `scale` gives integer ids of `frame`, to reuse for the files that share them."""
+    ids = frame[id_col].astype(str)
+    return 10 ** len(str(int(ids.astype(int).max()))) if ids.str.fullmatch(r"\d+").all() else None
 
 
 @dataclass(frozen=True)
@@ -188,45 +212,52 @@ class Result:
     rows: int
     scaled: bool
     read_s: float
-    cold_s: float
-    warm_s: float
-    read_peak_mib: float
-    grade_peak_mib: float
+    read_sample_s: float
+    first_s: float
+    gold_s: float
+    sample_s: float
+    peak_mib: float
 
 
 def bench(cid: str, rows_default: int, work: Path, *, rows_override: bool = False) -> Result:
     comp = competitions()[cid]
     data_dir = work / cid
     prepare_synthetic(cid, data_dir, seed=0, size=120)
-    private = data_dir / cid / "prepared" / "private"
-    answers_path = data_dir / cid / comp.dataset.answers
-    gold_path = private / GOLD_SUBMISSION
+    root = data_dir / cid
+    answers_path = root / comp.dataset.answers
+    gold_path = root / "prepared" / "private" / GOLD_SUBMISSION
+    # a copy of the agent's sample submission, so scaling it leaves the public file as prepared
+    sample_path = root / "prepared" / "private" / "bench_sample_submission.csv"
+    shutil.copyfile(root / public_sample_submission(comp), sample_path)
     id_col = comp.grading.id_column or SCALE_ID_COLUMNS.get(cid)
     rows = rows_default if rows_override else REAL_TEST_ROWS.get(cid, rows_default)
-    originals = {p: p.read_bytes() for p in (answers_path, gold_path)}
+    originals = {p: p.read_bytes() for p in (answers_path, gold_path, sample_path)}
     scaled = False
     if id_col is not None and answers_path.suffix == ".csv":  # JSONL answers are measured as prepared
-        # the same re-keying on both sides, so answers scaled to fewer rows keep ids the submission has
-        for path, count in ((answers_path, ANSWER_ROWS.get(cid, rows)), (gold_path, rows)):
-            scale(read_csv(path, dtype={id_col: str}), id_col, count).to_csv(path, index=False)
+        answers = read_csv(answers_path, dtype={id_col: str})
+        step = id_step(answers, id_col)
+        # the same re-keying on every side, so answers scaled to fewer rows keep ids the submissions have
+        for path, count in ((answers_path, ANSWER_ROWS.get(cid, rows)), (gold_path, rows), (sample_path, rows)):
+            scale(read_csv(path, dtype={id_col: str}), id_col, count, step).to_csv(path, index=False)
         scaled = True
     try:
-        cold = measure("grade", cid, gold_path, data_dir)  # parses the answers and caches them
+        first = measure("first", cid, gold_path, sample_path, data_dir)  # parses the answers and caches them
     except subprocess.CalledProcessError:  # this grader's ids do not survive re-keying: measure it as prepared
         for path, content in originals.items():
             path.write_bytes(content)
+        shutil.rmtree(root / ".cache", ignore_errors=True)
         scaled = False
-        cold = measure("grade", cid, gold_path, data_dir)
-    warm = measure("grade", cid, gold_path, data_dir)
-    read = measure("read", cid, gold_path, data_dir)
+        first = measure("first", cid, gold_path, sample_path, data_dir)
+    steady = measure("steady", cid, gold_path, sample_path, data_dir)
     return Result(
         rows=len(read_csv(gold_path)),
         scaled=scaled,
-        read_s=read["seconds"],
-        cold_s=cold["seconds"],
-        warm_s=warm["seconds"],
-        read_peak_mib=read["peak_mib"],
-        grade_peak_mib=max(cold["peak_mib"], warm["peak_mib"]),
+        read_s=steady["read_gold"],
+        read_sample_s=steady["read_sample"],
+        first_s=first["first"],
+        gold_s=steady["gold"],
+        sample_s=steady["sample"],
+        peak_mib=max(first["peak_mib"], steady["peak_mib"]),
     )
 
 
@@ -238,17 +269,19 @@ def main() -> None:
     ready = [cid for cid, c in competitions().items() if all(c.status.model_dump().values())]
     chosen = args.competitions or ready
     print(
-        "| competition | rows | pandas read, submission + answers (s) | grade, answers parsed (s) "
-        "| grade, answers cached (s) "
-        "| cached / read | grade peak (MiB) | read peak (MiB) |"
+        "| competition | rows | first grade, answers parsed (s) | gold: pandas read, submission + answers (s) "
+        "| gold: grade, answers cached (s) | sample: pandas read (s) | sample: grade (s) "
+        "| grade / read (gold, sample) | peak (MiB) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="mlebench-bench-") as tmp:
         for cid in chosen:
             r = bench(cid, args.rows or DEFAULT_ROWS, Path(tmp), rows_override=args.rows is not None)
             rows = f"{r.rows:,}" + ("" if r.scaled else " (not scaled)")
-            print(f"| {cid} | {rows} | {r.read_s:.3f} | {r.cold_s:.3f} | {r.warm_s:.3f} | {r.warm_s / r.read_s:.2f}x | "
-                  f"{r.grade_peak_mib:.0f} | {r.read_peak_mib:.0f} |", flush=True)  # fmt: skip
+            print(f"| {cid} | {rows} | {r.first_s:.3f} | {r.read_s:.3f} | {r.gold_s:.3f} | {r.read_sample_s:.3f} | "
+                  f"{r.sample_s:.3f} | {r.gold_s / r.read_s:.2f}x, {r.sample_s / r.read_sample_s:.2f}x | "
+                  f"{r.peak_mib:.0f} |",
+                  flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -133,8 +133,9 @@ def _tag_pairs(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _distinct(keys: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted."""
-    keys = np.sort(keys)
+    """The distinct values, sorted. A stable sort (timsort, or radix for small integers): keys built row by row
+    come nearly sorted, which it sorts in a few passes (5 ms for 3M keys against 170 ms for quicksort)."""
+    keys = np.sort(keys, kind="stable")
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
@@ -199,17 +200,20 @@ def _ascii_tag_pairs(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, 
     pairs = []
     for column in columns:
         lists = pc.utf8_split_whitespace(column)  # a missing text: no list, so no labels
-        labels = pc.list_flatten(lists)
-        rows = pc.list_parent_indices(lists)
-        kept = pc.not_equal(labels, "")  # Arrow keeps empty pieces at the ends of a text; str.split drops them
-        pairs.append((pc.filter(rows, kept), pc.filter(labels, kept)))
+        pairs.append((pc.list_parent_indices(lists), pc.list_flatten(lists)))
     (true_rows, true_labels), (pred_rows, pred_labels) = pairs
-    codes = pa.concat_arrays([true_labels, pred_labels]).dictionary_encode().indices.to_numpy().astype(np.int64)
+    encoded = pa.concat_arrays([true_labels, pred_labels]).dictionary_encode()
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    rows = np.concatenate([true_rows.to_numpy(), pred_rows.to_numpy()]).astype(np.int64)
+    # Arrow keeps an empty piece at either end of a text with outer whitespace; str.split drops it
+    empty = encoded.dictionary.index("").as_py()
+    kept = codes != empty
+    split = len(true_labels)
     return (
-        true_rows.to_numpy().astype(np.int64),
-        codes[: len(true_labels)],
-        pred_rows.to_numpy().astype(np.int64),
-        codes[len(true_labels) :],
+        rows[:split][kept[:split]],
+        codes[:split][kept[:split]],
+        rows[split:][kept[split:]],
+        codes[split:][kept[split:]],
     )
 
 
@@ -217,20 +221,18 @@ def _micro_f1_of_pairs(
     true_rows: np.ndarray, true_codes: np.ndarray, pred_rows: np.ndarray, pred_codes: np.ndarray
 ) -> float:
     """Micro F1 from (row, label code) pairs: predicted labels no answer uses are ignored, repeats count once."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     size = np.int64(max(int(true_codes.max(initial=-1)), int(pred_codes.max(initial=-1))) + 1)
     in_answers = np.zeros(int(size), dtype=bool)
     in_answers[true_codes] = True
     known = in_answers[pred_codes]
-    # distinct (row, label) pairs as one integer each, by hashing (Arrow's unique keeps no order: none is needed)
-    true_keys = pc.unique(pa.array(true_rows * size + true_codes))
-    pred_keys = pc.unique(pa.array(pred_rows[known] * size + pred_codes[known]))
+    true_keys = _distinct(true_rows * size + true_codes)
+    pred_keys = _distinct(pred_rows[known] * size + pred_codes[known])
     total = len(true_keys) + len(pred_keys)
     if total == 0:
         return 0.0
-    hits = int(pc.sum(pc.is_in(pred_keys, value_set=true_keys)).as_py() or 0)
+    # each side distinct: a value seen twice in both together is a hit
+    both = np.sort(np.concatenate([true_keys, pred_keys]), kind="stable")
+    hits = int(np.count_nonzero(both[1:] == both[:-1]))
     return 2.0 * hits / total
 
 
