@@ -278,3 +278,19 @@ def test_first_grades_run_one_at_a_time_later_ones_concurrently(
     most = 0
     assert run_four() == [True] * 4
     assert most > 1  # once graded, the competition's grades run side by side
+
+
+def test_a_grader_that_modifies_its_answers_leaves_the_cached_ones_alone(data_dir: Path) -> None:
+    """load_answers hands out a shallow copy under copy-on-write: every kind of write lands on the grader's copy."""
+    from inspect_mlebench.config import get_competition
+    from inspect_mlebench.grading import grader
+
+    comp = get_competition(CID)
+    original = grader.load_answers(comp, data_dir)
+    snapshot = original.copy(deep=True)
+    column = original.columns[-1]
+    original[column] = 0
+    original.loc[original.index[0], original.columns[0]] = "changed"
+    original.sort_values(original.columns[0], ascending=False, inplace=True)
+    original.drop(columns=[column], inplace=True)
+    pd.testing.assert_frame_equal(grader.load_answers(comp, data_dir), snapshot)

@@ -70,13 +70,16 @@ def map_at_k_texts(y_true: Any, y_pred: Any, *, k: int) -> float:
     indices = codes.indices.to_numpy().astype(np.int64)
     true_rows = pc.list_parent_indices(true_lists).to_numpy().astype(np.int64)
     pred_rows = pc.list_parent_indices(pred_lists).to_numpy().astype(np.int64)
-    true_pairs = np.unique(true_rows * labels + indices[: len(true_labels)])
+    true_pairs = _distinct(true_rows * labels + indices[: len(true_labels)])
     pred_pairs = pred_rows * labels + indices[len(true_labels) :]
     right = np.bincount(true_pairs // labels, minlength=rows)
-    # a label counts at its first position in the row only
+    # a label counts at its first position in the row only: in a stable sort, the first of each run of equal pairs
+    order = np.argsort(pred_pairs, kind="stable")
+    ordered = pred_pairs[order]
     first = np.zeros(len(pred_pairs), dtype=bool)
-    first[np.unique(pred_pairs, return_index=True)[1]] = True
-    hit = first & np.isin(pred_pairs, true_pairs)
+    first[order[np.concatenate(([True], ordered[1:] != ordered[:-1]))]] = True
+    where = np.minimum(np.searchsorted(true_pairs, pred_pairs), max(len(true_pairs) - 1, 0))
+    hit = first & (true_pairs[where] == pred_pairs) if len(true_pairs) else np.zeros(len(pred_pairs), dtype=bool)
     starts = np.searchsorted(pred_rows, np.arange(rows))
     position = np.arange(len(pred_rows)) - starts[pred_rows] + 1.0
     hits_so_far = np.cumsum(hit)
