@@ -198,3 +198,20 @@ def test_mean_angular_error_in_blocks_equals_the_whole_computation() -> None:
     predicted = np.column_stack([gen.uniform(0, 2 * np.pi, rows), gen.uniform(0, np.pi, rows)])
     predicted[:5] = truth[:5]  # exact rows: the clipped dot product gives 0 there
     assert metrics.mean_angular_error(truth, predicted) == float(np.mean(spherical._angles(truth, predicted)))
+
+
+def test_positions_in_looks_slices_up_as_one_lookup_would() -> None:
+    import pyarrow as pa
+
+    value_set = pa.array([f"c{i}" for i in range(500)] + [None])
+    values = pa.chunked_array(
+        [
+            pa.array([None if i % 997 == 0 else f"c{i % 700}" for i in range(start, start + 60_000)])
+            for start in (0, 60_000)
+        ]
+    )
+    got = checks.positions_in(values, value_set)
+    plain = checks.positions_in(values.slice(0, 99_999), value_set)  # under the threshold: one lookup
+    lookup = {v: i for i, v in enumerate(value_set.to_pylist())}
+    assert got.tolist() == [lookup.get(v, -1) for v in values.to_pylist()]
+    assert plain.tolist() == got[:99_999].tolist()

@@ -110,7 +110,7 @@ def _grade_arrow(submission: pd.DataFrame, answers: pd.DataFrame) -> float | Non
     import pyarrow.compute as pc
 
     answer_ids = pa.array(answers[ID])
-    where = pc.index_in(pa.array(submission[ID]), value_set=answer_ids).fill_null(-1).to_numpy()
+    where = checks.positions_in(pa.array(submission[ID]), answer_ids)
     found = np.zeros(len(answer_ids), dtype=bool)
     found[where[where >= 0]] = True
     if not found.all():
