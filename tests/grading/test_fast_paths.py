@@ -215,3 +215,18 @@ def test_positions_in_looks_slices_up_as_one_lookup_would() -> None:
     lookup = {v: i for i, v in enumerate(value_set.to_pylist())}
     assert got.tolist() == [lookup.get(v, -1) for v in values.to_pylist()]
     assert plain.tolist() == got[:99_999].tolist()
+
+
+@pytest.mark.parametrize("ids", [[1, 5, 9, 12], [0.5, 1.0, 7.25], [3]])
+def test_sorted_by_id_skips_sorting_only_where_it_would_change_nothing(ids: list[float]) -> None:
+    answers = pd.DataFrame({"id": ids, "y": range(len(ids))})
+    submission = pd.DataFrame({"id": ids, "p": [v * 2.0 for v in range(len(ids))]})
+    assert checks._already_sorted_alike(submission["id"], answers["id"])
+    sub, ans = checks.sorted_by_id(submission, answers, "id")
+    pd.testing.assert_frame_equal(sub, submission.sort_values("id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(ans, answers.sort_values("id").reset_index(drop=True))
+    assert not checks._already_sorted_alike(submission["id"].astype(str), answers["id"].astype(str))
+    if len(ids) > 1:
+        assert not checks._already_sorted_alike(submission["id"][::-1].reset_index(drop=True), answers["id"])
+        repeated = pd.Series(ids[:1] * len(ids), dtype=answers["id"].dtype)
+        assert not checks._already_sorted_alike(repeated, repeated)
