@@ -186,23 +186,23 @@ def measure(mode: str, cid: str, gold: Path, sample: Path, data_dir: Path) -> di
 
 
 def scale(frame: pd.DataFrame, id_col: str, rows: int, step: int | None = None) -> pd.DataFrame:
-    """`frame` repeated to `rows` rows with fresh ids: integer ids are offset by `step` (default: a power of ten
-    above the largest id, so structure such as rec_id*100+species survives), other ids get a suffix. Files that
-    share ids must be scaled with the same `step`."""
+    """`frame` repeated to `rows` rows with fresh ids: integer ids are offset by `step` (default: `id_step` of the
+    frame), other ids get a suffix. Files that share ids must be scaled with the same `step`."""
     reps = int(np.ceil(rows / len(frame)))
     tiled = pd.concat([frame] * reps, ignore_index=True).iloc[:rows].copy()
     copy_no = np.repeat(np.arange(reps), len(frame))[:rows]
     ids = tiled[id_col].astype(str)
-    if ids.str.fullmatch(r"\d+").all():
-        step = step or 10 ** len(str(int(ids.astype(int).max())))
-        tiled[id_col] = (ids.astype(np.int64) + copy_no * step).astype(str)
+    own_step = id_step(frame, id_col)
+    if own_step is not None:
+        tiled[id_col] = (ids.astype(np.int64) + copy_no * (step or own_step)).astype(str)
     else:
         tiled[id_col] = ids + "_r" + copy_no.astype(str)
     return tiled
 
 
 def id_step(frame: pd.DataFrame, id_col: str) -> int | None:
-    """The offset `scale` gives integer ids of `frame`, to reuse for the files that share them."""
+    """For integer ids, a power of ten above the largest (so structure such as rec_id*100+species survives the
+    offset); None for other ids."""
     ids = frame[id_col].astype(str)
     return 10 ** len(str(int(ids.astype(int).max()))) if ids.str.fullmatch(r"\d+").all() else None
 
