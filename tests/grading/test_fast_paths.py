@@ -143,8 +143,8 @@ def test_champs_in_order_ids_score_as_the_join_does() -> None:
     submission = pd.DataFrame({champs.ID: np.arange(200), champs.TARGET: gen.normal(size=200)})
     in_order = champs.grade(submission, answers)
     shuffled = submission.sample(frac=1.0, random_state=1).reset_index(drop=True)  # takes the join
-    assert not champs._same_id_order(shuffled[champs.ID], answers[champs.ID])
-    assert champs._same_id_order(submission[champs.ID], answers[champs.ID])
+    assert not checks.same_ids_in_order(shuffled[champs.ID], answers[champs.ID])
+    assert checks.same_ids_in_order(submission[champs.ID], answers[champs.ID])
     assert in_order == champs.grade(shuffled, answers)
 
 

@@ -80,7 +80,7 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
     """Mean over the answers' coupling types of log(MAE), predictions joined onto the answers by id."""
     checks.require_columns(submission, [ID, TARGET])
-    if _same_id_order(submission[ID], answers[ID]):
+    if pd.api.types.is_integer_dtype(submission[ID]) and checks.same_ids_in_order(submission[ID], answers[ID]):
         # the usual file: the test ids in the sample's order, each once, so the join pairs rows as they are
         truth_frame = answers[[TYPE, TARGET]]
         return _score(truth_frame[TARGET], submission[TARGET], truth_frame[TYPE])
@@ -99,17 +99,6 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         lenient(f"column '{ID}' is not written as whole numbers; upstream compares the ids as parsed numbers")
     joined = answers[[ID, TYPE, TARGET]].merge(submission[[ID, TARGET]], on=ID, suffixes=("_true", "_pred"))
     return _score(joined[f"{TARGET}_true"], joined[f"{TARGET}_pred"], joined[TYPE])
-
-
-def _same_id_order(submitted: pd.Series, expected: pd.Series) -> bool:
-    """Whether the submission lists exactly the answers' integer ids in their order (the answers' ids are unique):
-    then joining on id keeps every row where it is."""
-    return (
-        len(submitted) == len(expected)
-        and pd.api.types.is_integer_dtype(submitted)
-        and pd.api.types.is_integer_dtype(expected)
-        and bool(np.array_equal(submitted.to_numpy(), expected.to_numpy()))
-    )
 
 
 def _score(truth: pd.Series, predictions: pd.Series, types: pd.Series) -> float:

@@ -56,14 +56,24 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
         lenient(f"label columns are scored by position, as upstream does; their order {scored} differs from {CLASSES}")
     if len(submission) != len(answers):
         raise InvalidSubmissionError(f"submission has {len(submission)} rows but the test set has {len(answers)}")
-    if submission[ID].equals(answers[ID]):
+    if checks.same_ids_in_order(submission[ID], answers[ID]):
         # each test id once and in the answers' order (the sample's): sorting both files by id would pair the same
         # rows, and ROC AUC does not depend on the order of the rows
-        scored_rows = (answers[CLASSES].sum(axis=1) >= 0).to_numpy(dtype=bool)
-        _lenient_ignored_rows(submission.loc[~scored_rows].set_index(ID)[scored])
-        y_score = checks.numeric_columns(submission.loc[scored_rows, scored], scored)
-        y_true = answers.loc[scored_rows, CLASSES].to_numpy(dtype=int)
-        return float(roc_auc_score(y_true, y_score, average="macro"))
+        sub = submission.set_index(ID)
+        sub_keep = (answers[CLASSES].sum(axis=1) >= 0).to_numpy(dtype=bool)
+        y_true = answers.loc[sub_keep, CLASSES].to_numpy(dtype=int)
+    else:
+        sub, sub_keep, y_true = _paired_by_sorted_id(submission, answers)
+    _lenient_ignored_rows(sub.loc[~sub_keep, scored])
+    y_score = checks.numeric_columns(sub.loc[sub_keep, scored], scored)
+    return float(roc_auc_score(y_true, y_score, average="macro"))
+
+
+def _paired_by_sorted_id(
+    submission: pd.DataFrame, answers: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Upstream's pairing: both files sorted by id, the answers' unscored rows dropped from both by id. The
+    submission indexed by id, which of its rows are scored, and the scored answers' labels."""
     sub = submission.set_index(ID).sort_index()
     ans = answers.set_index(ID).sort_index()
     keep = ans[CLASSES].sum(axis=1) >= 0
@@ -83,10 +93,7 @@ def grade(submission: pd.DataFrame, answers: pd.DataFrame) -> float:
             f"column '{ID}' has {len(dupes)} duplicated id(s) ({checks.examples(dupes)}) and misses as many; rows "
             "are paired in sorted-id order, as upstream does"
         )
-    _lenient_ignored_rows(sub.loc[~sub_keep, scored])
-    y_score = checks.numeric_columns(sub.loc[sub_keep, scored], scored)
-    y_true = ans.loc[keep.to_numpy(), CLASSES].to_numpy(dtype=int)
-    return float(roc_auc_score(y_true, y_score, average="macro"))
+    return sub, sub_keep, ans.loc[keep.to_numpy(), CLASSES].to_numpy(dtype=int)
 
 
 def _lenient_ignored_rows(ignored: pd.DataFrame) -> None:
