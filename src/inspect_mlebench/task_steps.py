@@ -179,7 +179,8 @@ def resolve_setting(params: CheckedParams, gpus: int | Literal["auto"]) -> tuple
     """The hardware and time every agent is told about and gets, and a warning when fewer GPUs are available than
     asked: GPUs resolved against the host, CPU and memory limits defaulting to the host's share."""
     from inspect_mlebench.sandbox.gpus import resolve_gpus
-    from inspect_mlebench.sandbox.hardware import default_limits, host_cpus
+    from inspect_mlebench.sandbox.hardware import default_limits
+    from inspect_mlebench.util import host_cpus
 
     gpu_count, gpu_warning = resolve_gpus(gpus)
     if gpu_warning:

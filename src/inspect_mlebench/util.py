@@ -66,3 +66,15 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+def host_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS says, e.g. in a container's CPU set)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
+def worker_threads(limit: int = 8) -> int:
+    """Threads for work split into independent blocks (numpy and Arrow release the GIL): one per CPU, at most
+    `limit`."""
+    return max(1, min(host_cpus(), limit))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from inspect_mlebench.sandbox.hardware import default_limits, host_cpus, host_memory_gb
+from inspect_mlebench.sandbox.hardware import default_limits, host_memory_gb
+from inspect_mlebench.util import host_cpus
 
 
 def test_reference_host_gets_the_reference() -> None:

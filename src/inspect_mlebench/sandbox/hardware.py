@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from inspect_mlebench.util import host_cpus
+
 REFERENCE_CPUS = 36
 REFERENCE_MEMORY_GB = 440.0
 REFERENCE_GPUS = 1
@@ -24,11 +26,6 @@ class Limits:
 
     def describe(self) -> str:
         return f"{self.cpus:g} CPUs, {self.memory_gb:.0f} GiB RAM, {self.shm_size_gb:.0f} GiB /dev/shm"
-
-
-def host_cpus() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
 
 
 def host_memory_gb() -> float:

@@ -26,8 +26,9 @@ def _angles(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 def mean_angular_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean angle in radians between true and predicted directions; columns (azimuth, zenith)."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
+
+    from inspect_mlebench.util import worker_threads
 
     rows = len(y_true)
     if rows <= _BLOCK_ROWS:
@@ -38,7 +39,7 @@ def mean_angular_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         stop = min(start + _BLOCK_ROWS, rows)
         angles[start:stop] = _angles(y_true[start:stop], y_pred[start:stop])
 
-    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+    with ThreadPoolExecutor(max_workers=worker_threads()) as pool:
         list(pool.map(block, range(0, rows, _BLOCK_ROWS)))
     return float(np.mean(angles))  # one mean over every row, as when computed whole
 
