@@ -217,6 +217,28 @@ def test_positions_in_looks_slices_up_as_one_lookup_would() -> None:
     assert plain.tolist() == got[:99_999].tolist()
 
 
+@pytest.mark.parametrize("positions", [[], [0], [2, 3, 4, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [5, 6, 10]])
+def test_take_ascending_takes_what_one_take_would(positions: list[int]) -> None:
+    import pyarrow as pa
+
+    chunks = [["a", None, "c"], [], ["d", "e"], ["f", "g", "h", "i", "j"], ["k"]]  # an empty chunk, one of one
+    values = pa.chunked_array([pa.array(chunk, type=pa.large_string()) for chunk in chunks])
+    index = np.array(positions, dtype=np.int64)
+    got = checks.take_ascending(values, index)
+    assert got.to_pylist() == values.take(pa.array(index)).to_pylist()
+    assert checks.take_ascending(values.combine_chunks(), index).to_pylist() == got.to_pylist()
+
+
+def test_map_at_k_text_rows_are_the_rows_map_at_k_texts_averages() -> None:
+    truths = np.array(["1 2", "3", None, "x x 2", ""], dtype=object)
+    preds = np.array(["2 1 1", "9 9 3", "nan", "2 x", None], dtype=object)
+    rows = metrics.map_at_k_text_rows(truths, preds, k=2)
+    # row 0: 2 and 1 right, the repeated 1 beyond k; row 1: 3 is third, beyond k; row 2: 'nan' predicts 'nan';
+    # row 3: 2 then x, both right (x once in the answer's set); row 4: the empty label is not 'nan'
+    assert rows.tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
+    assert float(np.mean(rows)) == metrics.map_at_k_texts(truths, preds, k=2)
+
+
 @pytest.mark.parametrize("ids", [[1, 5, 9, 12], [0.5, 1.0, 7.25], [3]])
 def test_sorted_by_id_skips_sorting_only_where_it_would_change_nothing(ids: list[float]) -> None:
     answers = pd.DataFrame({"id": ids, "y": range(len(ids))})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,18 +116,30 @@ def _grade_arrow(submission: pd.DataFrame, answers: pd.DataFrame) -> float | Non
     found[where[where >= 0]] = True
     if not found.all():
         raise _missing_customers(answers[ID].to_numpy(dtype=object), found)
-    keep = np.flatnonzero(where >= 0)
+    keep = np.flatnonzero(where >= 0)  # the rows of the answers' customers, in file order
     if len(keep) != len(answer_ids):
         return None
     _warn_empty(submission)
-    # upstream sorts both files by customer and pairs them row by row: Arrow's byte order of UTF-8 text is Python's
-    # order of str, and with each customer once the pairs are the customers'
+    # each row is scored where it stands in the file (reading 80k of 1.4M predictions in file order is twice as fast
+    # as in the answers' order); the scores are then put in upstream's order, both files sorted by customer (Arrow's
+    # byte order of UTF-8 text is Python's order of str), and averaged in it: the same float
+    answer_of_row = where[keep]
+    truths = pc.take(pa.array(answers[TARGET]), pa.array(answer_of_row))
+    predictions = checks.take_ascending(pa.array(submission[TARGET]), keep)
+    scores = metrics.map_at_k_text_rows(truths, predictions, k=K)
     row_of_answer = np.empty(len(answer_ids), dtype=np.int64)
-    row_of_answer[where[keep]] = keep
-    order = pc.sort_indices(answer_ids).to_numpy()
-    truths = pc.take(pa.array(answers[TARGET]), order)
-    predictions = pc.take(pa.array(submission[TARGET]), row_of_answer[order])
-    return metrics.map_at_k_texts(truths, predictions, k=K)
+    row_of_answer[answer_of_row] = np.arange(len(keep))
+    return float(np.mean(scores[row_of_answer[_sorted_order(answer_ids)]]))
+
+
+def _sorted_order(ids: Any) -> np.ndarray:
+    """The positions of distinct Arrow texts in sorted order; no sort when they are in order already (the answers
+    as prepared: upstream writes them grouped by customer)."""
+    import pyarrow.compute as pc
+
+    if ids.null_count == 0 and pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py() in (True, None):
+        return np.arange(len(ids))
+    return np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
 
 
 def _grade_objects(submission: pd.DataFrame, answers: pd.DataFrame) -> float:

@@ -337,3 +337,20 @@ def positions_in(values: Any, value_set: Any) -> np.ndarray:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(lookup, (values.slice(start, step) for start in range(0, len(values), step))))
     return np.concatenate(parts)
+
+
+def take_ascending(values: Any, positions: np.ndarray) -> Any:
+    """`values` (Arrow array or chunked array) at `positions` (ascending), chunk by chunk: Arrow's take over a chunked
+    array looks each position's chunk up (20 ms for 80k of 1.4M texts in 66 chunks; 10 ms this way)."""
+    import pyarrow as pa
+
+    if not isinstance(values, pa.ChunkedArray):
+        return values.take(pa.array(positions, type=pa.int64()))
+    bounds = np.cumsum([0, *(len(chunk) for chunk in values.chunks)])
+    cuts = np.searchsorted(positions, bounds)
+    pieces = [
+        chunk.take(pa.array(positions[cuts[i] : cuts[i + 1]] - bounds[i], type=pa.int64()))
+        for i, chunk in enumerate(values.chunks)
+        if cuts[i + 1] > cuts[i]
+    ]
+    return pa.chunked_array(pieces, type=values.type)

@@ -55,6 +55,7 @@ from inspect_mlebench.grading.metrics.ranking import (
     kendall_tau_orders,
     lwlrap,
     map_at_k,
+    map_at_k_text_rows,
     map_at_k_texts,
     multilabel_micro_f1,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "macro_f1",
     "mae",
     "map_at_k",
+    "map_at_k_text_rows",
     "map_at_k_texts",
     "mask_dice",
     "mcc",

@@ -52,7 +52,12 @@ def map_at_k_texts(y_true: Any, y_pred: Any, *, k: int) -> float:
     """`map_at_k` for rows given as texts (str, or missing: the text 'nan'), paired row by row, computed over
     Arrow arrays instead of a Python list per row: the same float, since each row's precisions are added in the
     same order and the rows' scores averaged in the same order. For a million rows of a dozen labels each."""
-    import pyarrow as pa
+    return float(np.mean(map_at_k_text_rows(y_true, y_pred, k=k)))
+
+
+def map_at_k_text_rows(y_true: Any, y_pred: Any, *, k: int) -> np.ndarray:
+    """Each row's average precision at k, as `map_at_k_texts` computes it before averaging (a caller that scores
+    rows in another order than the one it averages in puts them in order first)."""
     import pyarrow.compute as pc
 
     truths, preds = _arrow_texts(y_true), _arrow_texts(y_pred)
@@ -60,26 +65,25 @@ def map_at_k_texts(y_true: Any, y_pred: Any, *, k: int) -> float:
     if len(preds) != rows:
         raise ValueError(f"{rows} answers but {len(preds)} predictions")
     if not rows:
-        return float(np.mean([]))
+        return np.zeros(0)
     true_lists = pc.split_pattern(truths, pattern=" ")
-    pred_lists = pc.list_slice(pc.split_pattern(preds, pattern=" "), 0, k)
+    # splitting stops after k labels (the rest of a long prediction is never looked at)
+    pred_lists = pc.list_slice(pc.split_pattern(preds, pattern=" ", max_splits=k), 0, k)
     true_labels, pred_labels = pc.list_flatten(true_lists), pc.list_flatten(pred_lists)
-    # one integer per distinct label across both sides, then one integer per (row, label) pair
-    codes = pa.concat_arrays([true_labels, pred_labels]).dictionary_encode()
-    labels = np.int64(len(codes.dictionary))
-    indices = codes.indices.to_numpy().astype(np.int64)
+    # one integer per distinct label of the answers, then one per (row, label) pair; a predicted label that no answer
+    # has is never a hit, and only its position counts (on a poor submission, most labels: they go no further)
+    true_codes = true_labels.dictionary_encode()
+    labels = np.int64(len(true_codes.dictionary))
     true_rows = pc.list_parent_indices(true_lists).to_numpy().astype(np.int64)
+    true_pairs = _distinct(true_rows * labels + true_codes.indices.to_numpy().astype(np.int64))
     pred_rows = pc.list_parent_indices(pred_lists).to_numpy().astype(np.int64)
-    true_pairs = _distinct(true_rows * labels + indices[: len(true_labels)])
-    pred_pairs = pred_rows * labels + indices[len(true_labels) :]
+    pred_codes = np.asarray(
+        pc.index_in(pred_labels, value_set=true_codes.dictionary).fill_null(-1).to_numpy(), dtype=np.int64
+    )
+    known = np.flatnonzero(pred_codes >= 0)
     right = np.bincount(true_pairs // labels, minlength=rows)
-    # a label counts at its first position in the row only: in a stable sort, the first of each run of equal pairs
-    order = np.argsort(pred_pairs, kind="stable")
-    ordered = pred_pairs[order]
-    first = np.zeros(len(pred_pairs), dtype=bool)
-    first[order[np.concatenate(([True], ordered[1:] != ordered[:-1]))]] = True
-    where = np.minimum(np.searchsorted(true_pairs, pred_pairs), max(len(true_pairs) - 1, 0))
-    hit = first & (true_pairs[where] == pred_pairs) if len(true_pairs) else np.zeros(len(pred_pairs), dtype=bool)
+    hit = np.zeros(len(pred_codes), dtype=bool)
+    hit[known] = _first_matches(true_pairs, pred_rows[known] * labels + pred_codes[known])
     starts = np.searchsorted(pred_rows, np.arange(rows))
     position = np.arange(len(pred_rows)) - starts[pred_rows] + 1.0
     hits_so_far = np.cumsum(hit)
@@ -87,8 +91,25 @@ def map_at_k_texts(y_true: Any, y_pred: Any, *, k: int) -> float:
     # np.bincount adds each row's weights in input order, from 0.0: the same sums as the loop in `map_at_k`
     totals = np.bincount(pred_rows[hit], weights=hits_in_row[hit] / position[hit], minlength=rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scores = np.where(right > 0, totals / np.minimum(right, k), 0.0)
-    return float(np.mean(scores))
+        return np.where(right > 0, totals / np.minimum(right, k), 0.0)
+
+
+def _first_matches(distinct: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each of `keys`, whether it is in `distinct` (distinct values) and is the first of the keys equal to it.
+    One stable sort of both together: `distinct` first, so a run of equal values that holds one of them starts
+    with it, and the key right after it is the first such key (cheaper than a binary search of every key)."""
+    both = np.concatenate([distinct, keys])
+    order = np.argsort(both, kind="stable")
+    ordered = both[order]
+    run_start = np.empty(len(both), dtype=bool)
+    run_start[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
+    heads = np.flatnonzero(run_start & (order < len(distinct)))
+    follows_head = np.zeros(len(both), dtype=bool)
+    follows_head[heads[heads + 1 < len(both)] + 1] = True
+    hit = np.zeros(len(keys), dtype=bool)
+    hit[order[follows_head & ~run_start] - len(distinct)] = True
+    return hit
 
 
 def _arrow_texts(values: Any) -> Any:
