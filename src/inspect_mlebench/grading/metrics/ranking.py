@@ -67,8 +67,8 @@ def map_at_k_text_rows(y_true: Any, y_pred: Any, *, k: int) -> np.ndarray:
     if not rows:
         return np.zeros(0)
     true_lists = pc.split_pattern(truths, pattern=" ")
-    # splitting stops after k labels (the rest of a long prediction is never looked at)
-    pred_lists = pc.list_slice(pc.split_pattern(preds, pattern=" ", max_splits=k), 0, k)
+    # splitting stops after k labels: a (k+1)th piece holds the rest of the text, and is never counted
+    pred_lists = pc.split_pattern(preds, pattern=" ", max_splits=k)
     true_labels, pred_labels = pc.list_flatten(true_lists), pc.list_flatten(pred_lists)
     # one integer per distinct label of the answers, then one per (row, label) pair; a predicted label that no answer
     # has is never a hit, and only its position counts (on a poor submission, most labels: they go no further)
@@ -76,20 +76,21 @@ def map_at_k_text_rows(y_true: Any, y_pred: Any, *, k: int) -> np.ndarray:
     labels = np.int64(len(true_codes.dictionary))
     true_rows = pc.list_parent_indices(true_lists).to_numpy().astype(np.int64)
     true_pairs = _distinct(true_rows * labels + true_codes.indices.to_numpy().astype(np.int64))
+    right = np.bincount(true_pairs // labels, minlength=rows)
     pred_rows = pc.list_parent_indices(pred_lists).to_numpy().astype(np.int64)
+    offsets = pred_lists.offsets.to_numpy().astype(np.int64)
+    starts = offsets[:-1] - offsets[0]  # each row's first label among the flattened ones
+    position = np.arange(len(pred_rows)) - starts[pred_rows] + 1
     pred_codes = np.asarray(
         pc.index_in(pred_labels, value_set=true_codes.dictionary).fill_null(-1).to_numpy(), dtype=np.int64
     )
-    known = np.flatnonzero(pred_codes >= 0)
-    right = np.bincount(true_pairs // labels, minlength=rows)
+    known = np.flatnonzero((pred_codes >= 0) & (position <= k))
     hit = np.zeros(len(pred_codes), dtype=bool)
     hit[known] = _first_matches(true_pairs, pred_rows[known] * labels + pred_codes[known])
-    starts = np.searchsorted(pred_rows, np.arange(rows))
-    position = np.arange(len(pred_rows)) - starts[pred_rows] + 1.0
     hits_so_far = np.cumsum(hit)
     hits_in_row = hits_so_far - np.concatenate([[0], hits_so_far])[starts][pred_rows]
     # np.bincount adds each row's weights in input order, from 0.0: the same sums as the loop in `map_at_k`
-    totals = np.bincount(pred_rows[hit], weights=hits_in_row[hit] / position[hit], minlength=rows)
+    totals = np.bincount(pred_rows[hit], weights=hits_in_row[hit] / position[hit].astype(np.float64), minlength=rows)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(right > 0, totals / np.minimum(right, k), 0.0)
 
