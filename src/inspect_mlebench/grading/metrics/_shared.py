@@ -1,9 +1,9 @@
-"""What the metric families share: scikit-learn's metrics imported on first use, and the first column of an
-array."""
+"""What the metric families share: scikit-learn's metrics imported on first use, the first column of an array, and
+whether Arrow text is all ASCII."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,3 +22,11 @@ def sklearn_metrics() -> ModuleType:
 
 def first_column(values: np.ndarray) -> np.ndarray:
     return values.reshape(len(values), -1)[:, 0] if values.ndim > 1 else values
+
+
+def all_ascii(texts: Any) -> bool:
+    """Whether every text of an Arrow string (chunked) array is ASCII, missing values aside: the condition under which
+    a byte is a character, so text can be split or measured in bytes and give what `str` gives."""
+    import pyarrow.compute as pc
+
+    return pc.all(pc.string_is_ascii(texts)).as_py() in (True, None)  # None: no text at all

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from inspect_mlebench.grading.metrics._shared import first_column, sklearn_metrics
+from inspect_mlebench.grading.metrics._shared import all_ascii, first_column, sklearn_metrics
 
 # --- Ranked and multi-label text predictions (whale-categorization-playground, hotel-id-2021-fgvc8,
 # imet-2020-fgvc7) ---
@@ -219,7 +219,7 @@ def _ascii_tag_pairs(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, 
         column = pa.array(values)
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        if pc.all(pc.string_is_ascii(column)).as_py() not in (True, None):
+        if not all_ascii(column):
             return None
         columns.append(column)
     pairs = []

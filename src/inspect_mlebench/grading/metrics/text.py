@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from inspect_mlebench.grading.metrics._shared import first_column
+from inspect_mlebench.grading.metrics._shared import all_ascii, first_column
 
 # --- Word-level Jaccard over text answers (tweet-sentiment-extraction, chaii-hindi-and-tamil-question-answering) ---
 # Each answer and prediction is lowercased and split on whitespace into a set of words; a row scores
@@ -68,7 +68,7 @@ def _ascii_bytes(*columns: Any) -> tuple[np.ndarray, ...] | None:
     import pyarrow.compute as pc
 
     arrays = [pc.fill_null(pa.array(column), "nan") for column in columns]
-    if not all(pc.all(pc.string_is_ascii(array)).as_py() in (True, None) for array in arrays):
+    if not all(all_ascii(array) for array in arrays):
         return None
     return tuple(np.asarray(array.cast(pa.large_binary()).to_numpy(zero_copy_only=False)) for array in arrays)
 
